@@ -171,6 +171,9 @@ struct ps_exec_result {
 /* Runs a command inside a running container's namespaces and cgroup. */
 PS_EXPORT int ps_exec(const struct ps_exec_spec *spec, struct ps_exec_result *result);
 
+/* Returns 0 when the callers struct sizes match this library (else -EPROTO). */
+PS_EXPORT int ps_abi_check(int spawn_spec, int mount, int holder_spec, int exec_spec);
+
 /* Creates a socket inside the network namespace of the process behind pidfd, on the
  * calling thread (setns, socket, setns back). Returns the fd (close-on-exec) or -errno. */
 PS_EXPORT int ps_socket_in_netns(int pidfd, int domain, int type, int protocol);

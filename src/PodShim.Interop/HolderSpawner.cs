@@ -1,0 +1,50 @@
+using System.Text;
+
+namespace PodShim.Interop;
+
+/// <summary>The pod's infra holder (podshim-pause): owns the pod's net/ipc/uts (and maybe pid) namespaces.</summary>
+public sealed class SpawnedHolder : IDisposable
+{
+    internal SpawnedHolder(int pid, SafeFdHandle pidfd)
+    {
+        Pid = pid;
+        Pidfd = pidfd;
+    }
+
+    public int Pid { get; }
+    public SafeFdHandle Pidfd { get; }
+
+    public void Dispose() => Pidfd.Dispose();
+}
+
+public static unsafe class HolderSpawner
+{
+    /// <summary>Starts podshim-pause in new namespaces and waits until it says it is ready (lo up, hostname set).</summary>
+    public static SpawnedHolder Spawn(string pausePath, string? hostname, int namespaces, int timeoutMs = 10_000)
+    {
+        ContainerSpawner.EnsureAbi();
+        using var arena = new NativeArena();
+        var spec = new Interop.HolderSpec { PausePath = arena.String(pausePath), Hostname = arena.String(hostname), NsFlags = namespaces };
+        Interop.HolderResult result;
+        NativeException.ThrowIfNegative(Interop.HolderSpawn(&spec, &result), "ps_holder_spawn", pausePath);
+        var holder = new SpawnedHolder(result.Pid, new SafeFdHandle(result.Pidfd));
+        using var ready = new SafeFdHandle(result.ReadyFd);
+        try
+        {
+            Posix.WaitReadable(ready, timeoutMs, "the pod's holder to be ready");
+            Span<byte> buffer = stackalloc byte[512];
+            int n = Posix.Read(ready, buffer);
+            if (n == 1 && buffer[0] == (byte)'r')
+                return holder;
+            string why = n == 0 ? "exited before it was ready" : Encoding.UTF8.GetString(buffer[..n]).Trim();
+            throw new InvalidOperationException($"podshim-pause: {why}");
+        }
+        catch
+        {
+            Posix.SendSignal(holder.Pidfd, Posix.SIGKILL);
+            Posix.WaitExit(holder.Pidfd, 5_000);
+            holder.Dispose();
+            throw;
+        }
+    }
+}
