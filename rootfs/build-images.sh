@@ -8,8 +8,9 @@
 #
 # Idempotent: OUTDIR/.stamp holds a hash of every file under rootfs/ plus the checksums of
 # the host files the recipes build from; when it matches, nothing is done. A build is written
-# to a temporary sibling directory and moved into place, so a half-built store is never seen
-# at OUTDIR. Concurrent invocations for the same OUTDIR are serialized with flock.
+# to a temporary sibling directory and then moved into place (see "Install" below), so a
+# half-built store is never seen at OUTDIR. Concurrent invocations for the same OUTDIR are
+# serialized with flock on OUTDIR.lock.
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -53,7 +54,7 @@ fi
 
 start=$(date +%s%N)
 tmp=$(mktemp -d "$out.tmp.XXXXXX")
-cleanup() { rm -rf "$tmp" "${old:-}"; }
+cleanup() { rm -rf "$tmp"; }
 trap cleanup EXIT
 
 oci_init "$tmp/layout"
@@ -73,14 +74,24 @@ mapfile -t OCI_INDEX_ENTRIES < <(cat "$tmp"/entries-*)
 oci_finish
 printf '%s\n' "$want" >"$tmp/layout/.stamp"
 
-# Swap into place: OUTDIR is either the old complete store, absent for an instant, or the
-# new complete store.
-old=
-if [[ -e $out ]]; then
-    old="$out.old.$$"
-    mv "$out" "$old"
+# Install. A fresh OUTDIR is renamed into place whole. An existing one is updated in place,
+# in an order that keeps it consistent for readers: content-addressed blobs and layer
+# directories (each complete, renamed in) first, then index.json, then the stamp. Nothing is
+# deleted: an older layer directory may be the overlayfs lowerdir of a running container.
+if [[ ! -e $out ]]; then
+    mv "$tmp/layout" "$out"
+else
+    mkdir -p "$out/blobs/sha256" "$out/layers/sha256"
+    shopt -s nullglob
+    for kind in blobs layers; do
+        for f in "$tmp/layout/$kind/sha256"/*; do
+            [[ -e $out/$kind/sha256/${f##*/} ]] || mv "$f" "$out/$kind/sha256/"
+        done
+    done
+    for f in oci-layout index.json .stamp; do
+        mv -f "$tmp/layout/$f" "$out/$f"
+    done
 fi
-mv "$tmp/layout" "$out"
-rm -rf "$tmp" "${old:-}"
+rm -rf "$tmp"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "build-images: ${#recipes[@]} image(s) -> $out (${ms} ms)"

@@ -101,11 +101,16 @@ public sealed class BundledImagesTests : IDisposable
         string images = _tmp.Sub("images");
         Assert.Equal(0, BuildImages(images).ExitCode);
         File.WriteAllText(Path.Combine(images, ".stamp"), "stale\n");
+        // A layer the new build does not produce (as after a recipe change) may still be a
+        // running container's lowerdir: the rebuild must not delete it.
+        string oldLayer = Path.Combine(images, "layers", "sha256", new string('a', 64));
+        Directory.CreateDirectory(Path.Combine(oldLayer, "bin"));
         (int code, string output) = BuildImages(images);
         Assert.True(code == 0, output);
         Assert.Contains("build-images:", output);
         Assert.NotEqual("stale\n", File.ReadAllText(Path.Combine(images, ".stamp")));
         Assert.Equal(["images", "images.lock"], Directory.GetFileSystemEntries(_tmp.Path).Select(p => Path.GetFileName(p)!).Order().ToArray());
         Assert.NotNull(new ImageStore([images]).Resolve("busybox:1.28"));
+        Assert.True(Directory.Exists(Path.Combine(oldLayer, "bin")));
     }
 }
