@@ -183,6 +183,18 @@ public sealed class ImageStoreTests : IDisposable
     }
 
     [Fact]
+    public void ForRootSearchesTheRootThenTheBundledImages()
+    {
+        var store = ImageStore.ForRoot(_tmp.Sub("root"));
+        Assert.Equal(_tmp.Sub("root", "images"), store.LayoutRoots[0]);
+        string? bundled = ImageStore.FindBundledImages();
+        if (bundled is null)
+            Assert.Single(store.LayoutRoots);
+        else
+            Assert.Equal([_tmp.Sub("root", "images"), bundled], store.LayoutRoots);
+    }
+
+    [Fact]
     public void RootsAreSearchedInOrder()
     {
         string first = _tmp.Sub("first");
