@@ -1,0 +1,16 @@
+using System.CommandLine;
+using PodShim.Cli.Commands;
+
+namespace PodShim.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("podshim: run Kubernetes Pods on this host, as the kubelet would.");
+        root.Options.Add(GlobalOptions.Root);
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(VersionCommand.Create());
+        return root.Parse(args).Invoke();
+    }
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using PodShim.Interop;
+using PodShim.Manifest;
+using PodShim.Runtime.Images;
+using PodShim.Runtime.Pods;
+using PodShim.Runtime.State;
+
+namespace PodShim.Runtime.Containers;
+
+/// <summary>One attempt of one container: a fresh writable layer, a keeper, a process.</summary>
+public sealed class ContainerInstance : IDisposable
+{
+    private readonly SpawnedContainer _spawned;
+
+    private ContainerInstance(string name, AttemptPaths paths, SpawnedContainer spawned, SafeFdHandle? pidfd)
+    {
+        Name = name;
+        Paths = paths;
+        _spawned = spawned;
+        ContainerPidfd = pidfd;
+    }
+
+    public string Name { get; }
+    public AttemptPaths Paths { get; }
+    public int ContainerPid => _spawned.ContainerPid;
+    public int KeeperPid => _spawned.KeeperPid;
+    /// <summary>A pidfd on the container process, so signals never hit a recycled pid.</summary>
+    public SafeFdHandle? ContainerPidfd { get; }
+
+    /// <summary>Creates and starts the container. Throws <see cref="SpawnException"/> or <see cref="ContainerConfigException"/>.</summary>
+    public static ContainerInstance Start(PodSandbox sandbox, Container container, ResolvedImage image, int attempt, string binDirectory)
+    {
+        SpawnedHolder holder = sandbox.Holder ?? throw new InvalidOperationException("the pod's holder is not running");
+        ContainerLaunch launch = ContainerPlanner.Plan(sandbox.Pod, container, image.Config, sandbox.Hostname, path => ReadImageFile(image, path));
+        AttemptPaths paths = sandbox.Paths.Attempt(container.Name, attempt);
+        if (Directory.Exists(paths.Directory))
+            Directory.Delete(paths.Directory, recursive: true);
+        Directory.CreateDirectory(paths.Upper);
+        Directory.CreateDirectory(paths.Work);
+        Directory.CreateDirectory(paths.Rootfs);
+
+        // overlayfs lists the top layer first.
+        string lower = string.Join(':', image.LayerDirs.Reverse());
+        var request = new ContainerSpawnRequest
+        {
+            HolderPidfd = holder.Pidfd,
+            HolderPid = holder.Pid,
+            JoinNamespaces = sandbox.SharedNamespaces,
+            SharePidNamespace = sandbox.Pod.Spec.ShareProcessNamespace,
+            Rootfs = paths.Rootfs,
+            OverlayData = $"lowerdir={lower},upperdir={paths.Upper},workdir={paths.Work}",
+            Mounts = sandbox.MountsFor(container),
+            ReadonlyRootfs = launch.ReadonlyRootfs,
+            ShmSource = sandbox.Paths.Shm,
+            MaskedPaths = launch.Privileged ? [] : ContainerSecurity.MaskedPaths,
+            ReadonlyPaths = launch.Privileged ? [] : ContainerSecurity.ReadonlyPaths,
+            Argv = launch.Argv,
+            Env = launch.Env,
+            WorkingDirectory = launch.WorkingDirectory,
+            Uid = launch.Uid,
+            Gid = launch.Gid,
+            SupplementalGroups = launch.SupplementalGroups,
+            NoNewPrivileges = launch.NoNewPrivileges,
+            CapabilityBoundingSet = launch.Capabilities,
+            KeeperPath = Path.Combine(binDirectory, "podshim-keeper"),
+            LogPath = paths.Log,
+            ExitPath = paths.Exit,
+        };
+
+        SpawnedContainer spawned = ContainerSpawner.Spawn(request);
+        SafeFdHandle? pidfd = null;
+        try
+        {
+            AtomicFile.WriteAllText(paths.KeeperPid, spawned.KeeperPid.ToString(CultureInfo.InvariantCulture) + "\n");
+            spawned.WaitReady();
+            pidfd = Posix.PidfdOpen(spawned.ContainerPid);
+            AtomicFile.WriteAllText(paths.ContainerPid, spawned.ContainerPid.ToString(CultureInfo.InvariantCulture) + "\n");
+            spawned.Start();
+            return new ContainerInstance(container.Name, paths, spawned, pidfd);
+        }
+        catch
+        {
+            // The keeper kills a container that was never started and still records its exit.
+            spawned.Abort();
+            spawned.WaitForKeeper(10_000);
+            pidfd?.Dispose();
+            spawned.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Sends a signal to the container's main process; false when it is gone.</summary>
+    public bool Signal(int signal) => ContainerPidfd is { } fd && Posix.SendSignal(fd, signal);
+
+    /// <summary>Waits for the container's end (its keeper exits after writing exit.json). Null on timeout.</summary>
+    public ExitRecord? WaitExit(int timeoutMs)
+    {
+        if (!_spawned.WaitForKeeper(timeoutMs))
+            return null;
+        return ExitRecord.TryRead(Paths.Exit) ?? throw new InvalidOperationException($"keeper of container \"{Name}\" exited without writing {Paths.Exit}");
+    }
+
+    /// <summary>The keeper's pidfd: readable when the container's record is final.</summary>
+    public SafeFdHandle KeeperPidfd => _spawned.KeeperPidfd;
+
+    private static string? ReadImageFile(ResolvedImage image, string path)
+    {
+        for (int i = image.LayerDirs.Count - 1; i >= 0; i--)
+        {
+            string candidate = Path.Combine(image.LayerDirs[i], path.TrimStart('/'));
+            if (File.Exists(candidate))
+                return File.ReadAllText(candidate);
+        }
+        return null;
+    }
+
+    public void Dispose()
+    {
+        ContainerPidfd?.Dispose();
+        _spawned.Dispose();
+    }
+}
