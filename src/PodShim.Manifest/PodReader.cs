@@ -65,7 +65,19 @@ internal static class PodReader
                     break;
             }
         }
+        // The API server generates the name before validation: generateName + 5 random characters.
+        if (meta.Name.Length == 0 && !string.IsNullOrEmpty(meta.GenerateName))
+            meta = meta with { Name = meta.GenerateName + RandomSuffix(5) };
         return meta;
+    }
+
+    private static string RandomSuffix(int n)
+    {
+        const string alphabet = "bcdfghjklmnpqrstvwxz2456789"; // utilrand.String's alphabet
+        return string.Create(n, 0, (span, _) =>
+        {
+            for (int i = 0; i < span.Length; i++) span[i] = alphabet[System.Security.Cryptography.RandomNumberGenerator.GetInt32(alphabet.Length)];
+        });
     }
 
     public static PodSpec ReadPodSpec(NodeReader r, YamlNode node, string path)
