@@ -220,6 +220,15 @@ int ps_set_user_and_caps(int status_fd, uint32_t uid, uint32_t gid, const uint32
 	struct __user_cap_data_struct data[2];
 	uint64_t keep = uid == 0 ? cap_bounding : 0;
 
+	/* capset can only lower: a privileged container gets what its creator has (root on some
+	 * hosts lacks a few capabilities, e.g. CAP_SYS_RESOURCE). */
+	memset(data, 0, sizeof data);
+	if (syscall(SYS_capget, &hdr, data) < 0) {
+		ps_report(status_fd, PS_STEP_CAPS, errno);
+		return -1;
+	}
+	keep &= (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
+
 	/* The bounding set decides what root gets at execve, so it is the real limit. */
 	for (int cap = 0; cap < 64; cap++) {
 		if (cap_bounding & (1ULL << cap))

@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using PodShim.Interop;
+using PodShim.Runtime.Containers;
+
+namespace PodShim.IntegrationTests;
+
+/// <summary>
+/// Runs bin/podshim against its own temporary --root and cleans up after it. Dispose fails the test
+/// when anything was left behind: a mount under the root or a live holder, keeper or container.
+/// </summary>
+public sealed class PodHarness : IDisposable
+{
+    public PodHarness()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "podshim-it-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Root);
+    }
+
+    public string Root { get; }
+
+    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string Podshim => Path.Combine(RepoRoot, "bin", "podshim");
+
+    public string PodDir(string pod, string ns = "default") => Path.Combine(Root, "pods", $"{ns}_{pod}");
+    public string AttemptDir(string pod, string container, int attempt = 0) => Path.Combine(PodDir(pod), "containers", container, attempt.ToString(CultureInfo.InvariantCulture));
+
+    public string WriteManifest(string yaml)
+    {
+        string path = Path.Combine(Root, $"pod-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    /// <summary>Starts `podshim run -f` for a manifest; optionally through bash to set up inherited fds.</summary>
+    public Process Start(string yaml, string? shellPrefix = null)
+    {
+        string manifest = WriteManifest(yaml);
+        var psi = shellPrefix is null
+            ? new ProcessStartInfo(Podshim) { ArgumentList = { "run", "-f", manifest, "--root", Root } }
+            : new ProcessStartInfo("/bin/bash") { ArgumentList = { "-c", $"{shellPrefix}; exec \"$0\" run -f \"$1\" --root \"$2\"", Podshim, manifest, Root } };
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardInput = true;
+        return Process.Start(psi)!;
+    }
+
+    public sealed record RunResult(int ExitCode, string Stdout, string Stderr);
+
+    /// <summary>Runs a pod to its end (bounded by timeout; then the test fails).</summary>
+    public RunResult Run(string yaml, int timeoutMs = 60_000, string? shellPrefix = null)
+    {
+        using Process p = Start(yaml, shellPrefix);
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeoutMs))
+        {
+            p.Kill(entireProcessTree: false);
+            p.WaitForExit();
+            Assert.Fail($"podshim run did not finish in {timeoutMs} ms; stderr: {stderr.Result}");
+        }
+        p.WaitForExit();
+        return new RunResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>The text of the container's log records of one stream (F lines joined with P pieces).</summary>
+    public string[] LogLines(string pod, string container, string stream = "stdout")
+    {
+        var lines = new List<string>();
+        var partial = new StringBuilder();
+        foreach (string line in CriRecords(pod, container))
+        {
+            string[] f = line.Split(' ', 4);
+            if (f[1] != stream)
+                continue;
+            partial.Append(f.Length > 3 ? f[3] : "");
+            if (f[2] == "F")
+            {
+                lines.Add(partial.ToString());
+                partial.Clear();
+            }
+        }
+        return lines.ToArray();
+    }
+
+    public string[] CriRecords(string pod, string container) =>
+        File.ReadAllText(Path.Combine(AttemptDir(pod, container), "log")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    public ExitRecord Exit(string pod, string container) =>
+        ExitRecord.Parse(File.ReadAllText(Path.Combine(AttemptDir(pod, container), "exit.json")));
+
+    /// <summary>Polls until a file exists (e.g. container.pid, exit.json).</summary>
+    public static void WaitForFile(string path, int timeoutMs = 30_000)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!File.Exists(path))
+        {
+            if (sw.ElapsedMilliseconds > timeoutMs)
+                Assert.Fail($"{path} did not appear within {timeoutMs} ms");
+            Thread.Sleep(20);
+        }
+    }
+
+    public static void WaitFor(Func<bool> condition, string what, int timeoutMs = 30_000)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.ElapsedMilliseconds > timeoutMs)
+                Assert.Fail($"timed out after {timeoutMs} ms waiting for {what}");
+            Thread.Sleep(20);
+        }
+    }
+
+    public static int ReadPid(string path) => int.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture);
+
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            // A zombie has no memory: it counts as gone.
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Mount points under this harness's root, from the host's mount table.</summary>
+    public IReadOnlyList<string> MountsUnderRoot() =>
+        File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(Root, StringComparison.Ordinal)).ToList();
+
+    /// <summary>Every pid the runtime recorded under this root: holders, keepers, containers.</summary>
+    public IReadOnlyList<int> RecordedPids()
+    {
+        var pids = new List<int>();
+        if (!Directory.Exists(Path.Combine(Root, "pods")))
+            return pids;
+        foreach (string file in Directory.EnumerateFiles(Path.Combine(Root, "pods"), "*.pid", SearchOption.AllDirectories))
+        {
+            if (Path.GetFileName(file) == "supervisor.pid")
+                continue;
+            try
+            {
+                pids.Add(ReadPid(file));
+            }
+            catch (FormatException)
+            {
+            }
+        }
+        return pids;
+    }
+
+    public void Dispose()
+    {
+        var leaks = new List<string>();
+        foreach (int pid in RecordedPids())
+        {
+            if (IsAlive(pid))
+            {
+                leaks.Add($"process {pid} still running");
+                Posix.Kill(pid, Posix.SIGKILL);
+            }
+        }
+        foreach (string mount in MountsUnderRoot().Reverse())
+        {
+            leaks.Add($"mount {mount} left behind");
+            Posix.Unmount(mount, detach: true);
+        }
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException e)
+        {
+            leaks.Add($"cannot remove {Root}: {e.Message}");
+        }
+        if (leaks.Count > 0)
+            Assert.Fail("left behind: " + string.Join("; ", leaks));
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Shim.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException("Shim.sln not found above " + AppContext.BaseDirectory);
+    }
+}
