@@ -391,15 +391,20 @@ public readonly struct Quantity : IEquatable<Quantity>, IComparable<Quantity>
         int sa = a.Sign, sb = b.Sign;
         if (sa != sb) return sa.CompareTo(sb);
         if (sa == 0) return 0;
-        // same sign: compare magnitudes by order first
-        long oa = (long)BigInteger.Log10(BigInteger.Abs(a)) + ea;
-        long ob = (long)BigInteger.Log10(BigInteger.Abs(b)) + eb;
-        if (oa != ob) return sa * oa.CompareTo(ob);
+        if (Math.Abs((long)ea - eb) > 64)
+        {
+            // Far apart exponents: compare orders of magnitude without building huge powers of ten.
+            long oa = DigitCount(a) + (long)ea;
+            long ob = DigitCount(b) + (long)eb;
+            if (oa != ob) return sa * oa.CompareTo(ob);
+        }
         int e = Math.Min(ea, eb);
         var na = a * BigInteger.Pow(10, ea - e);
         var nb = b * BigInteger.Pow(10, eb - e);
         return na.CompareTo(nb);
     }
+
+    private static long DigitCount(BigInteger v) => BigInteger.Abs(v).ToString(CultureInfo.InvariantCulture).Length;
 
     public bool Equals(Quantity other) => CompareTo(other) == 0;
     public override bool Equals(object? obj) => obj is Quantity q && Equals(q);
