@@ -73,11 +73,28 @@ close_go (void)
   k.go_fd = -1;
 }
 
+/* Whether PID is our own unreaped child, whose pid therefore cannot have been reused. */
+static bool
+is_our_child (pid_t pid)
+{
+  siginfo_t si;
+
+  return pid > 0 && waitid (P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
 static void
 kill_container (void)
 {
-  if (k.pidfd >= 0 && pidfd_send_signal (k.pidfd, SIGKILL) < 0 && errno != ESRCH)
-    keeper_error (errno, "pidfd_send_signal `%d`", (int) k.pid);
+  if (pidfd_send_signal (k.pidfd, SIGKILL) == 0 || errno == ESRCH)
+    return;
+  if (errno == EBADF && is_our_child (k.pid))
+    {
+      /* A bad --pidfd: the pid of our own child is just as safe. */
+      if (kill (k.pid, SIGKILL) < 0 && errno != ESRCH)
+        keeper_error (errno, "kill `%d`", (int) k.pid);
+      return;
+    }
+  keeper_error (errno, "pidfd_send_signal `%d`", (int) k.pid);
 }
 
 /* Collects the container's exit status; FLAGS may add WNOHANG. Returns 1 when reaped. */
@@ -89,8 +106,9 @@ reap (int flags)
 
   memset (&si, 0, sizeof si);
   ret = waitid (P_PIDFD, (id_t) k.pidfd, &si, WEXITED | flags);
-  if (ret < 0 && errno == EINVAL && k.pid > 0)
-    /* A kernel without P_PIDFD (before 5.4): the pid is still ours until reaped. */
+  if (ret < 0 && (errno == EINVAL || errno == EBADF) && k.pid > 0)
+    /* A kernel without P_PIDFD (before 5.4), or a bad --pidfd: the pid is still ours
+     * until reaped (and if it is not our child, waitid says ECHILD). */
     ret = waitid (P_PID, (id_t) k.pid, &si, WEXITED | flags);
   if (ret < 0)
     {
@@ -137,7 +155,7 @@ static void __attribute__ ((noreturn))
 die (void)
 {
   close_go ();
-  if (! k.exited && k.pidfd >= 0)
+  if (! k.exited && (k.pidfd >= 0 || is_our_child (k.pid)))
     {
       kill_container ();
       while (reap (0) < 0 && errno == EINTR)
