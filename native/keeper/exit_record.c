@@ -48,38 +48,9 @@ exit_record_format (const struct exit_record *r, char *buf, size_t size)
   return n < 0 ? 0 : (size_t) n;
 }
 
-static int
-fsync_parent_dir (const char *path)
-{
-  char dir[PATH_MAX];
-  const char *slash = strrchr (path, '/');
-  int fd, ret;
-
-  if (slash == NULL)
-    strcpy (dir, ".");
-  else if (slash == path)
-    strcpy (dir, "/");
-  else
-    {
-      size_t len = (size_t) (slash - path);
-      if (len >= sizeof dir)
-        return 0;
-      memcpy (dir, path, len);
-      dir[len] = '\0';
-    }
-  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    {
-      keeper_error (errno, "open `%s`", dir);
-      return -1;
-    }
-  ret = fsync (fd);
-  if (ret < 0)
-    keeper_error (errno, "fsync `%s`", dir);
-  close (fd);
-  return ret;
-}
-
+/* Temp file + rename: readers see the old file or the whole new one. No fsync: the exit
+   record sits on the "exit observed" path, and after a power loss no container is left whose
+   exit would matter. */
 int
 exit_record_write (const struct exit_record *r, const char *path)
 {
@@ -109,11 +80,6 @@ exit_record_write (const struct exit_record *r, const char *path)
       keeper_error (errno, "write `%s`", tmp);
       goto fail;
     }
-  if (fsync (fd) < 0)
-    {
-      keeper_error (errno, "fsync `%s`", tmp);
-      goto fail;
-    }
   if (close (fd) < 0)
     {
       fd = -1;
@@ -126,8 +92,6 @@ exit_record_write (const struct exit_record *r, const char *path)
       keeper_error (errno, "rename `%s` to `%s`", tmp, path);
       goto fail;
     }
-  /* The rename is in the file now; a failed directory fsync only weakens durability. */
-  fsync_parent_dir (path);
   return 0;
 
 fail:
