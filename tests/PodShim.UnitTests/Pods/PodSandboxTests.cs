@@ -300,6 +300,44 @@ public sealed class PodSandboxTests : IDisposable
     }
 
     [Fact]
+    public void MountsForSubPathDoesNotFollowASymlinkOutOfTheVolume()
+    {
+        // A container can leave a symlink in its emptyDir; the next attempt's subPath must not resolve
+        // through it to the host (CVE-2017-1002101; kubelet refuses: "subpath ... not within volume path").
+        Pod pod = PodWith("""
+              containers:
+              - name: app
+                image: busybox
+                volumeMounts:
+                - name: scratch
+                  mountPath: /logs
+                  subPath: escape/logs
+              volumes:
+              - name: scratch
+                emptyDir: {}
+            """);
+        using PodSandbox sandbox = Prepare(pod);
+        string outside = _dir.Combine("host");
+        Directory.CreateDirectory(outside);
+        File.CreateSymbolicLink(Path.Combine(_paths.Volume("scratch"), "escape"), outside);
+
+        string? source = null;
+        try
+        {
+            source = sandbox.MountsFor(pod.Spec.Containers[0])[3].Source;
+        }
+        catch (ContainerConfigException)
+        {
+        }
+        Assert.False(Directory.Exists(Path.Combine(outside, "logs")), "a directory was created outside the volume");
+        if (source is not null)
+        {
+            string resolved = Path.GetFullPath(new DirectoryInfo(source).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? source);
+            Assert.StartsWith(_paths.Volume("scratch") + "/", resolved);
+        }
+    }
+
+    [Fact]
     public void MountsForUnknownVolumeIsAConfigError()
     {
         Pod pod = PodWith(OneContainer);
