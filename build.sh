@@ -91,7 +91,7 @@ run_tests() {
 
 summarize() {
 	awk '
-		/^native: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
+		/^[a-z-]+: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
 		/(Passed|Failed)! +- +Failed: / {
 			for (i = 1; i <= NF; i++) {
 				if ($i == "Failed:") { v = $(i+1); sub(",", "", v); f += v }
