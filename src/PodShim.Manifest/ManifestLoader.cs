@@ -41,6 +41,12 @@ public static class ManifestLoader
         {
             throw SyntaxError(sourceName, e);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException)
+        {
+            // YamlDotNet's scanner throws this on some malformed input instead of a YamlException.
+            string msg = $"{sourceName}: yaml syntax error: {OneLine(e.Message)}";
+            throw new ManifestException(msg, e) { Problems = [msg] };
+        }
 
         var result = new List<KubeObject>();
         int index = 0;
@@ -49,11 +55,39 @@ public static class ManifestLoader
             var root = doc.RootNode;
             if (!NodeReader.IsNull(root) && !(root is YamlMappingNode m && m.Children.Count == 0))
             {
+                // Aliases share nodes; refuse documents whose expansion explodes ("billion laughs").
+                if (ExpandedSize(root, new Dictionary<YamlNode, long>(ReferenceEqualityComparer.Instance)) > MaxExpandedNodes)
+                {
+                    string msg = $"{sourceName}:{root.Start.Line}:{root.Start.Column}: document {index}: too many nodes after alias expansion (more than {MaxExpandedNodes})";
+                    throw new ManifestException(msg) { Problems = [msg] };
+                }
                 ReadDocument(root, index, sourceName, result);
             }
             index++;
         }
         return result;
+    }
+
+    private const long MaxExpandedNodes = 1_000_000;
+
+    private static long ExpandedSize(YamlNode node, Dictionary<YamlNode, long> memo)
+    {
+        if (memo.TryGetValue(node, out long known)) return known;
+        memo[node] = long.MaxValue / 4; // a cycle (impossible in YAML) counts as huge
+        long size = 1;
+        switch (node)
+        {
+            case YamlMappingNode map:
+                foreach (var (k, v) in map.Children)
+                    size = Math.Min(long.MaxValue / 4, size + ExpandedSize(k, memo) + ExpandedSize(v, memo));
+                break;
+            case YamlSequenceNode seq:
+                foreach (var item in seq.Children)
+                    size = Math.Min(long.MaxValue / 4, size + ExpandedSize(item, memo));
+                break;
+        }
+        memo[node] = size;
+        return size;
     }
 
     private static ManifestException SyntaxError(string sourceName, YamlException e)
