@@ -26,9 +26,9 @@ public static class ContainerPlanner
 
     public static ContainerLaunch Plan(Pod pod, Container container, ImageConfig image, string hostname, Func<string, string?>? readImageFile = null)
     {
-        IReadOnlyList<EnvVarEntry> env = BuildEnv(pod, container, image, hostname);
-        var lookup = env.GroupBy(e => e.Name).ToDictionary(g => g.Key, g => g.Last().Value);
-        string? Lookup(string name) => lookup.TryGetValue(name, out string? v) ? v : null;
+        IReadOnlyList<EnvVarEntry> env = BuildEnv(pod, container, image, hostname, out Dictionary<string, string> containerEnv);
+        // kubelet expands command and args with the container's own env only, never the image's.
+        string? Lookup(string name) => containerEnv.TryGetValue(name, out string? v) ? v : null;
 
         // command replaces ENTRYPOINT and drops CMD; args alone replace CMD.
         IReadOnlyList<string> argv;
@@ -76,7 +76,7 @@ public static class ContainerPlanner
 
     private readonly record struct EnvVarEntry(string Name, string Value);
 
-    private static IReadOnlyList<EnvVarEntry> BuildEnv(Pod pod, Container container, ImageConfig image, string hostname)
+    private static IReadOnlyList<EnvVarEntry> BuildEnv(Pod pod, Container container, ImageConfig image, string hostname, out Dictionary<string, string> defined)
     {
         // Order as containerd builds it: image env (PATH default), HOSTNAME, then the container's env,
         // each later entry overriding an earlier one of the same name.
@@ -98,14 +98,15 @@ public static class ContainerPlanner
                 Set(entry[..eq], entry[(eq + 1)..]);
         }
         Set("HOSTNAME", hostname);
-        var defined = new Dictionary<string, string>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        defined = seen;
         foreach (EnvVar v in container.Env)
         {
             string value = v.Value is not null
-                ? EnvExpansion.Expand(v.Value, n => defined.TryGetValue(n, out string? d) ? d : null)
+                ? EnvExpansion.Expand(v.Value, n => seen.TryGetValue(n, out string? d) ? d : null)
                 : v.ValueFrom?.FieldRef is { } field ? FieldValue(pod, field.FieldPath)
                 : "";
-            defined[v.Name] = value;
+            seen[v.Name] = value;
             Set(v.Name, value);
         }
         return env;

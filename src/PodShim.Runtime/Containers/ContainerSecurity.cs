@@ -75,11 +75,16 @@ public static class ContainerSecurity
     {
         if (privileged)
             return AllMask;
+        // containerd's order: add ALL, drop ALL, then single adds, then single drops
+        // (so "drop ALL, add NET_BIND_SERVICE" keeps the one added).
+        static bool IsAll(string n) => n.Equals("ALL", StringComparison.OrdinalIgnoreCase);
         ulong mask = DefaultMask;
-        foreach (string name in add)
-            mask |= name.Equals("ALL", StringComparison.OrdinalIgnoreCase) ? AllMask : Mask([name]);
-        foreach (string name in drop)
-            mask &= name.Equals("ALL", StringComparison.OrdinalIgnoreCase) ? 0 : ~Mask([name]);
+        if (add.Any(IsAll))
+            mask = AllMask;
+        if (drop.Any(IsAll))
+            mask = 0;
+        mask |= Mask(add.Where(n => !IsAll(n)));
+        mask &= ~Mask(drop.Where(n => !IsAll(n)));
         return mask;
     }
 }

@@ -28,8 +28,10 @@ public static class EnvExpansion
                 int close = input.IndexOf(')', i + 2);
                 if (close < 0)
                 {
-                    sb.Append(input, i, input.Length - i);
-                    break;
+                    // Incomplete reference: kept as written, and scanning goes on after "$(".
+                    sb.Append("$(");
+                    i++;
+                    continue;
                 }
                 string name = input[(i + 2)..close];
                 string? value = name.Length > 0 ? lookup(name) : null;

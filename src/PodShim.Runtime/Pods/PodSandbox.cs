@@ -130,9 +130,7 @@ public sealed class PodSandbox : IDisposable
                 throw new Containers.ContainerConfigException($"volume \"{volume.Name}\": only emptyDir and hostPath volumes are supported so far");
             if (!string.IsNullOrEmpty(vm.SubPath))
             {
-                source = Path.Combine(source, vm.SubPath);
-                if (!File.Exists(source))
-                    Directory.CreateDirectory(source);
+                source = ResolveSubPath(source, vm.SubPath, volume.Name);
                 isFile = File.Exists(source);
             }
             mounts.Add(new MountRequest(source, vm.MountPath, null, MountFlags.Bind | MountFlags.Rec | (vm.ReadOnly ? MountFlags.ReadOnly : 0), null, isFile));
@@ -156,6 +154,27 @@ public sealed class PodSandbox : IDisposable
         for (int i = _mounts.Count - 1; i >= 0; i--)
             _sys.Unmount(_mounts[i], detach: true);
         _mounts.Clear();
+    }
+
+    /// <summary>
+    /// volume/subPath, created when missing, refusing any symlink on the way: a container could have
+    /// planted one in a shared volume to point the bind at the host (CVE-2017-1002101).
+    /// </summary>
+    private static string ResolveSubPath(string volumeRoot, string subPath, string volumeName)
+    {
+        string current = volumeRoot;
+        foreach (string part in subPath.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part is "." or "..")
+                throw new Containers.ContainerConfigException($"subPath \"{subPath}\" of volume \"{volumeName}\" must be a relative path without \"..\"");
+            current = Path.Combine(current, part);
+            var info = new FileInfo(current);
+            if (info.LinkTarget is not null)
+                throw new Containers.ContainerConfigException($"subPath \"{subPath}\" of volume \"{volumeName}\" goes through a symlink; refused");
+            if (!info.Exists && !Directory.Exists(current))
+                Directory.CreateDirectory(current);
+        }
+        return current;
     }
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max].TrimEnd('-', '.');
