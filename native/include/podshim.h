@@ -47,6 +47,8 @@ enum ps_step {
 	PS_STEP_CGROUP = 28,
 	PS_STEP_READONLY_ROOT = 29,
 	PS_STEP_DEV_NULL = 30,
+	PS_STEP_PID = 31,	/* from the keeper: err carries the container's pid */
+	PS_STEP_SPEC = 32,	/* the keeper could not read the spec */
 };
 
 struct ps_status {
@@ -116,14 +118,14 @@ struct ps_spawn_spec {
 
 struct ps_spawn_result {
 	int32_t keeper_pid;
-	int32_t container_pid;       /* pid in the host pid namespace */
+	int32_t container_pid;       /* -1: the keeper reports it as {PS_STEP_PID, pid} on status_fd */
 	int32_t status_fd;           /* read end: struct ps_status messages, EOF after exec */
 	int32_t control_fd;          /* write end to the keeper: write 'g' to start the container */
 };
 
-/* Creates the container process (held before execve) and its keeper.
- * The caller then reads PS_STEP_READY (or an error) from status_fd, writes 'g' to control_fd,
- * and reads status_fd until EOF (exec succeeded) or an error message. */
+/* Starts the keeper, which creates the container process (held before execve).
+ * The caller reads status_fd until PS_STEP_READY (collecting PS_STEP_PID on the way) or an
+ * error, writes 'g' to control_fd, and reads status_fd until EOF (exec succeeded) or an error. */
 PS_EXPORT int ps_spawn(const struct ps_spawn_spec *spec, struct ps_spawn_result *result);
 
 struct ps_holder_spec {

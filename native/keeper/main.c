@@ -1,8 +1,9 @@
 /* podshim-keeper: the parent of one container process (PodShim's conmon).
  *
- * libpodshim cloned the container and then execve'd this program in the cloning process,
- * so the container is already our child, held before its execve until it reads a byte
- * from the go pipe. We copy its stdout/stderr into a CRI log, let it go when the
+ * Started by libpodshim's ps_spawn with --spec-fd, we create the container ourselves
+ * (native/lib/container.c), so it is our child, held before its execve until it reads a
+ * byte from the go pipe. (Without --spec-fd we attach to a child the launcher already
+ * created: --pid, --pidfd, --stdout-fd, --stderr-fd, --go-fd; the native tests use that.) We copy its stdout/stderr into a CRI log, let it go when the
  * supervisor says so, wait for it and write exit.json. We outlive the supervisor: it keeps
  * no state that this process owns. */
 #include <errno.h>
@@ -15,11 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/child.h"
 #include "cri_log.h"
 #include "exit_record.h"
 #include "util.h"
@@ -47,6 +51,8 @@ struct keeper
   int stderr_fd;
   int control_fd;
   int go_fd;
+  int spec_fd;
+  int status_fd;
   int log_fd;
   bool exited;
   struct exit_record rec;
@@ -55,6 +61,7 @@ struct keeper
 
 static struct keeper k = {
   .pidfd = -1, .stdout_fd = -1, .stderr_fd = -1, .control_fd = -1, .go_fd = -1, .log_fd = -1,
+  .spec_fd = -1, .status_fd = -1,
 };
 /* Static rather than on the stack or heap: 2 x 16 KiB that are only touched as needed. */
 static struct cri_stream out_stream, err_stream;
@@ -174,8 +181,8 @@ usage_error (const char *msg, const char *arg)
 {
   keeper_error (0, "%s `%s`", msg, arg);
   fprintf (stderr,
-           "usage: podshim-keeper --log PATH --exit-file PATH --pid PID --pidfd FD"
-           " --stdout-fd FD --stderr-fd FD --control-fd FD --go-fd FD [--cgroup DIR]\n");
+           "usage: podshim-keeper --log PATH --exit-file PATH --control-fd FD [--cgroup DIR]\n"
+           "         (--spec-fd FD --status-fd FD | --pid PID --pidfd FD --stdout-fd FD --stderr-fd FD --go-fd FD)\n");
   die ();
 }
 
@@ -205,6 +212,8 @@ parse_args (int argc, char **argv)
     { "control-fd", required_argument, NULL, 'c' },
     { "go-fd", required_argument, NULL, 'g' },
     { "cgroup", required_argument, NULL, 'C' },
+    { "spec-fd", required_argument, NULL, 's' },
+    { "status-fd", required_argument, NULL, 'S' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
   };
@@ -223,6 +232,8 @@ parse_args (int argc, char **argv)
       case 'c': k.control_fd = parse_int ("invalid --control-fd", optarg); break;
       case 'g': k.go_fd = parse_int ("invalid --go-fd", optarg); break;
       case 'C': k.cgroup_dir = optarg; break;
+      case 's': k.spec_fd = parse_int ("invalid --spec-fd", optarg); break;
+      case 'S': k.status_fd = parse_int ("invalid --status-fd", optarg); break;
       case 'v':
         printf ("podshim-keeper %s\n", PODSHIM_VERSION);
         exit (0);
@@ -235,6 +246,14 @@ parse_args (int argc, char **argv)
     usage_error ("missing option", "--log");
   if (k.exit_path == NULL)
     usage_error ("missing option", "--exit-file");
+  if (k.control_fd < 0)
+    usage_error ("missing option", "--control-fd");
+  if (k.spec_fd >= 0)
+    {
+      if (k.status_fd < 0)
+        usage_error ("missing option", "--status-fd");
+      return;
+    }
   if (k.pid <= 0)
     usage_error ("missing option", "--pid");
   if (k.pidfd < 0)
@@ -243,8 +262,6 @@ parse_args (int argc, char **argv)
     usage_error ("missing option", "--stdout-fd");
   if (k.stderr_fd < 0)
     usage_error ("missing option", "--stderr-fd");
-  if (k.control_fd < 0)
-    usage_error ("missing option", "--control-fd");
   if (k.go_fd < 0)
     usage_error ("missing option", "--go-fd");
 }
@@ -358,6 +375,47 @@ now_ms (void)
   return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* --spec-fd: create the container from the packed spec. Failures go to the status pipe (the
+ * supervisor reports them); the container's pid goes there too, then we let go of the pipe so
+ * that its EOF means "the container exec'd". */
+static void
+create_container (void)
+{
+  struct ps_spawn_spec *spec;
+  struct ps_created created;
+  struct stat st;
+  void *buf;
+  int keeper_fds[] = { k.control_fd };
+
+  if (fstat (k.spec_fd, &st) < 0 || st.st_size <= 0
+      || (buf = mmap (NULL, (size_t) st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, k.spec_fd, 0))
+             == MAP_FAILED)
+    {
+      ps_report (k.status_fd, PS_STEP_SPEC, errno ? errno : EINVAL);
+      keeper_error (errno, "read spec `fd %d`", k.spec_fd);
+      exit (1);
+    }
+  close (k.spec_fd);
+  spec = ps_spec_unpack (buf, (size_t) st.st_size);
+  if (spec == NULL)
+    {
+      ps_report (k.status_fd, PS_STEP_SPEC, EPROTO);
+      keeper_error (0, "malformed spec");
+      exit (1);
+    }
+  if (ps_create_container (spec, k.status_fd, keeper_fds, 1, &created) < 0)
+    exit (1);
+  munmap (buf, (size_t) st.st_size);
+  k.pid = created.pid;
+  k.pidfd = created.pidfd;
+  k.stdout_fd = created.out_r;
+  k.stderr_fd = created.err_r;
+  k.go_fd = created.go_w;
+  ps_report (k.status_fd, PS_STEP_PID, created.pid);
+  close (k.status_fd);
+  k.status_fd = -1;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -366,6 +424,8 @@ main (int argc, char **argv)
 
   setup_signals ();
   parse_args (argc, argv);
+  if (k.spec_fd >= 0)
+    create_container ();
   k.rec.pid = k.pid;
 
   check_fd (k.pidfd, "pidfd", false);

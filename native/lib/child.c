@@ -1,7 +1,6 @@
 /* Async-signal-safe helpers for the children of libpodshim (see child.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -216,8 +215,8 @@ int ps_execvpe(const char *const *argv, const char *const *envp)
 int ps_set_user_and_caps(int status_fd, uint32_t uid, uint32_t gid, const uint32_t *groups,
 			 int n_groups, uint64_t cap_bounding)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
+	struct ps_cap_header hdr = { .version = PS_CAPABILITY_VERSION_3 };
+	struct ps_cap_data data[2];
 	uint64_t keep = uid == 0 ? cap_bounding : 0;
 
 	/* capset can only lower: a privileged container gets what its creator has (root on some

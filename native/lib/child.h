@@ -12,7 +12,28 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "podshim.h"
+#include "../include/podshim.h"
+
+/* Kernel UAPI pieces we need, defined here because musl (the keeper's libc) ships no
+ * linux/ headers. */
+struct ps_open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+#define PS_RESOLVE_NO_MAGICLINKS 0x02
+#define PS_RESOLVE_IN_ROOT 0x10
+
+struct ps_cap_header {
+	uint32_t version;
+	int pid;
+};
+struct ps_cap_data {
+	uint32_t effective;
+	uint32_t permitted;
+	uint32_t inheritable;
+};
+#define PS_CAPABILITY_VERSION_3 0x20080522
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -78,5 +99,37 @@ int ps_set_user_and_caps(int status_fd, uint32_t uid, uint32_t gid, const uint32
 
 /* Container filesystem: everything from making / rslave to pivot_root and masking. */
 int ps_setup_rootfs(const struct ps_spawn_spec *spec, int status_fd);
+
+/* The fds a container child is created with. */
+struct ps_child_fds {
+	int status_w;   /* kept until execve: errors, READY, then EOF */
+	int go_r;       /* one byte from the keeper lets it execve */
+	int out_w;
+	int err_w;
+	int null_fd;
+	int close_fds[8]; /* the keeper's ends, closed first thing (-1 for unused) */
+};
+
+/* The container child, from namespaces to execve. Never returns. */
+__attribute__((noreturn)) void ps_container_child(const struct ps_spawn_spec *spec, const struct ps_child_fds *fds);
+
+/* What ps_create_container gives the keeper. */
+struct ps_created {
+	int pid;
+	int pidfd;
+	int out_r;
+	int err_r;
+	int go_w;
+};
+
+/* In the keeper: creates the container child (clone3 with new mount and pid namespaces, into
+ * its cgroup), held before execve. Failures are reported on status_fd and returned as -errno. */
+int ps_create_container(const struct ps_spawn_spec *spec, int status_fd, const int *keeper_fds,
+			int n_keeper_fds, struct ps_created *out);
+
+/* Relocatable copy of a spec: pointers become offsets into one buffer (malloc'd; free it). */
+int ps_spec_pack(const struct ps_spawn_spec *spec, char **buf, size_t *len);
+/* Turns a packed buffer back into a spec in place; NULL when the buffer is malformed. */
+struct ps_spawn_spec *ps_spec_unpack(char *buf, size_t len);
 
 #endif

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -18,9 +17,9 @@
 
 static int openat2_in_root(int rootfd, const char *path, int flags)
 {
-	struct open_how how = {
+	struct ps_open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		.resolve = PS_RESOLVE_IN_ROOT | PS_RESOLVE_NO_MAGICLINKS,
 	};
 	int fd;
 
@@ -249,7 +248,7 @@ static int mask_paths(const char *const *paths)
 			return -errno;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			if (mount("tmpfs", *paths, "tmpfs", MS_RDONLY, "size=0") < 0)
+			if (mount("tmpfs", *paths, "tmpfs", MS_RDONLY, NULL) < 0)
 				return -errno;
 		} else if (mount("/dev/null", *paths, NULL, MS_BIND, NULL) < 0) {
 			return -errno;

@@ -1,212 +1,91 @@
-/* ps_spawn: one container attempt.
+/* ps_spawn: one container attempt, from the supervisor's side.
  *
- *   supervisor ──vfork──▶ keeper child ──clone3(NEWNS|NEWPID[|INTO_CGROUP])──▶ container child
- *                              │                                                  │ setns(holder), rootfs,
- *                              └─ execve(podshim-keeper)                          │ user, caps, fds, cwd,
- *                                                                                 └─ wait for go, execve
- *
- * vfork keeps the supervisor's side cheap (no page-table copy of the .NET heap); the
- * container child is a real fork (clone3 without CLONE_VM) because it lives long and changes
- * its mount namespace, credentials and memory. The keeper is the container's parent, so it
- * can reap it and record its exit after the supervisor is gone.
+ * The spec is packed into a sealed-size memfd and handed to podshim-keeper, started with
+ * vfork + execve (no copy of the .NET heap's page tables); the keeper creates the container
+ * as its own child (container.c) and stays its parent. The supervisor keeps two pipes:
+ * status (the container's {step, errno} messages, EOF once it exec'd) and control (one 'g'
+ * starts the container; the keeper records the time).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "child.h"
 
-struct spawn_fds {
-	int null_fd;
-	int status_r, status_w;
-	int control_r, control_w;
-	int go_r, go_w;
-	int out_r, out_w;
-	int err_r, err_w;
-};
-
-static void close_fd(int *fd)
+static int write_memfd(const char *buf, size_t len)
 {
-	if (*fd >= 0) {
-		close(*fd);
-		*fd = -1;
-	}
-}
+	int fd = memfd_create("podshim-spec", MFD_CLOEXEC);
+	size_t at = 0;
 
-static void close_all(struct spawn_fds *f)
-{
-	int *all[] = { &f->null_fd, &f->status_r, &f->status_w, &f->control_r, &f->control_w,
-		       &f->go_r, &f->go_w, &f->out_r, &f->out_w, &f->err_r, &f->err_w };
+	if (fd < 0)
+		return -errno;
+	while (at < len) {
+		ssize_t n = write(fd, buf + at, len - at);
 
-	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		close_fd(all[i]);
-}
+		if (n < 0) {
+			int err = errno;
 
-static __attribute__((noreturn)) void container_child(const struct ps_spawn_spec *s,
-						       const struct spawn_fds *f)
-{
-	int st = f->status_w;
-	int err;
-	char c;
-	ssize_t n;
-
-	/* Non-dumpable before joining anything: no process in the pod may open our
-	 * /proc/<pid>/exe (the supervisor's binary) while we enter (runc CVE-2019-5736). */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	close(f->go_w);
-	close(f->control_r);
-	close(f->control_w);
-	close(f->out_r);
-	close(f->err_r);
-	close(f->status_r);
-	umask(0);
-
-	if (setsid() < 0)
-		ps_fail(st, PS_STEP_SETSID, errno);
-	if (dup2(f->null_fd, 0) < 0 || dup2(f->out_w, 1) < 0 || dup2(f->err_w, 2) < 0)
-		ps_fail(st, PS_STEP_STDIO, errno);
-	close(f->null_fd);
-	close(f->out_w);
-	close(f->err_w);
-
-	if (s->holder_pidfd >= 0 && s->join_ns_flags != 0
-	    && setns(s->holder_pidfd, s->join_ns_flags) < 0)
-		ps_fail(st, PS_STEP_SETNS, errno);
-
-	if (ps_setup_rootfs(s, st) < 0)
-		_exit(127);
-
-	if (s->hostname && sethostname(s->hostname, ps_strlen(s->hostname)) < 0)
-		ps_fail(st, PS_STEP_HOSTNAME, errno);
-	for (int i = 0; i < s->n_rlimits; i++) {
-		struct rlimit rl = { .rlim_cur = s->rlimits[i].soft, .rlim_max = s->rlimits[i].hard };
-
-		if (setrlimit((__rlimit_resource_t)s->rlimits[i].resource, &rl) < 0)
-			ps_fail(st, PS_STEP_RLIMITS, errno);
-	}
-
-	/* The working directory is created as root if missing (as runc does), entered again as
-	 * the container's user below. */
-	if (chdir(s->cwd) < 0 && errno == ENOENT) {
-		char dir[4096];
-		size_t len = ps_strlen(s->cwd);
-
-		if (len >= sizeof dir)
-			ps_fail(st, PS_STEP_CWD, ENAMETOOLONG);
-		for (size_t i = 1; i <= len; i++) {
-			if (i == len || s->cwd[i] == '/') {
-				for (size_t j = 0; j < i; j++)
-					dir[j] = s->cwd[j];
-				dir[i] = '\0';
-				if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-					ps_fail(st, PS_STEP_CWD, errno);
-			}
+			if (err == EINTR)
+				continue;
+			close(fd);
+			return -err;
 		}
+		at += (size_t)n;
 	}
-
-	if (ps_set_user_and_caps(st, s->uid, s->gid, s->groups, s->n_groups, s->cap_bounding) < 0)
-		_exit(127);
-	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		ps_fail(st, PS_STEP_NO_NEW_PRIVS, errno);
-
-	/* Every inherited fd above 2 closes at execve, whoever opened it without O_CLOEXEC
-	 * (runc CVE-2024-21626). The status and go pipes stay usable until then. */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		ps_fail(st, PS_STEP_CLOSE_FDS, errno);
-
-	if (chdir(s->cwd) < 0)
-		ps_fail(st, PS_STEP_CWD, errno);
-	{
-		/* A cwd reached through a leaked fd lies outside the root: getcwd says so. */
-		char cwd[4096];
-		long r = syscall(SYS_getcwd, cwd, sizeof cwd);
-
-		if (r < 0)
-			ps_fail(st, PS_STEP_CWD, errno);
-		if (cwd[0] != '/')
-			ps_fail(st, PS_STEP_CWD_OUTSIDE_ROOT, EPERM);
-	}
-	umask(022);
-
-	ps_report(st, PS_STEP_READY, 0);
-	do
-		n = read(f->go_r, &c, 1);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		_exit(0);	/* never started: the keeper records it */
-	close(f->go_r);
-
-	ps_reset_signals(1);
-	err = ps_execvpe(s->argv, s->envp);
-	ps_fail(st, PS_STEP_EXEC, err);
+	return ps_fd_above_stdio(fd);
 }
 
-/* Runs in the vfork child: shares the supervisor's memory, so it only writes to *shared and
- * never returns. */
-static __attribute__((noreturn)) void keeper_child(const struct ps_spawn_spec *s,
-						    struct spawn_fds *f, char *const *keeper_argv,
-						    char *pid_arg, char *pidfd_arg,
-						    volatile int *container_pid)
+/* The vfork child: shares the supervisor's memory, so it only execs or exits. */
+static __attribute__((noreturn)) void exec_keeper(const struct ps_spawn_spec *s, char *const *argv,
+						   int null_fd, int status_w, const int *keep, int n_keep)
 {
-	struct ps_clone_args args = { .exit_signal = SIGCHLD };
-	int pidfd = -1;
-	long pid;
 	static char *const empty_env[] = { NULL };
 
 	ps_reset_signals(0);
-	if (s->share_pid_ns && setns(s->holder_pidfd, CLONE_NEWPID) < 0)
-		ps_fail(f->status_w, PS_STEP_SETNS, errno);
-
-	args.flags = CLONE_NEWNS | CLONE_PIDFD | (s->share_pid_ns ? 0 : CLONE_NEWPID);
-	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
-	if (s->cgroup_fd >= 0) {
-		args.flags |= CLONE_INTO_CGROUP;
-		args.cgroup = (uint64_t)s->cgroup_fd;
-	}
-	pid = ps_clone3(&args);
-	if (pid == 0)
-		container_child(s, f);
-	if (pid < 0)
-		ps_fail(f->status_w, s->cgroup_fd >= 0 && errno != EINVAL ? PS_STEP_CGROUP : PS_STEP_CLONE,
-			errno);
-	*container_pid = (int)pid;
-
-	ps_itoa(pid, pid_arg);
-	ps_itoa(pidfd, pidfd_arg);
 	setsid();
-	{
-		int keep[] = { f->control_r, f->go_w, f->out_r, f->err_r, pidfd };
-
-		if (ps_cloexec_all_but(keep, (int)(sizeof keep / sizeof keep[0])) < 0
-		    || dup2(f->null_fd, 0) < 0 || dup2(f->null_fd, 1) < 0 || dup2(f->null_fd, 2) < 0) {
-			ps_report(f->status_w, PS_STEP_KEEPER_EXEC, errno);
-			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-			_exit(127);
-		}
+	if (ps_cloexec_all_but(keep, n_keep) < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0
+	    || dup2(null_fd, 2) < 0) {
+		ps_report(status_w, PS_STEP_KEEPER_EXEC, errno);
+		_exit(127);
 	}
 	ps_reset_signals(1);
-	execve(s->keeper_path, keeper_argv, empty_env);
-	ps_report(f->status_w, PS_STEP_KEEPER_EXEC, errno);
-	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	execve(s->keeper_path, argv, empty_env);
+	ps_report(status_w, PS_STEP_KEEPER_EXEC, errno);
 	_exit(127);
+}
+
+/* vfork in a frame of its own, so no local of ps_spawn lives across it. */
+static __attribute__((noinline)) pid_t start_keeper(const struct ps_spawn_spec *s, char *const *argv,
+						      int null_fd, int status_w, const int *keep, int n_keep)
+{
+	uint64_t oldmask;
+	pid_t pid;
+	int err;
+
+	/* No handler of the runtime may run in the vfork child, which shares its memory. */
+	ps_block_all_signals(&oldmask);
+	pid = vfork();
+	if (pid == 0)
+		exec_keeper(s, argv, null_fd, status_w, keep, n_keep);
+	err = errno;
+	ps_restore_signals(&oldmask);
+	return pid < 0 ? -err : pid;
 }
 
 PS_EXPORT int ps_spawn(const struct ps_spawn_spec *s, struct ps_spawn_result *result)
 {
-	struct spawn_fds f = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
-	int p[2], r;
-	char a_control[24], a_go[24], a_out[24], a_err[24], a_pid[24], a_pidfd[24];
-	volatile int container_pid = -1;
-	uint64_t oldmask;
+	int status[2] = { -1, -1 }, control[2] = { -1, -1 };
+	int null_fd = -1, spec_fd = -1, r;
+	char a_spec[24], a_status[24], a_control[24];
+	char *packed = NULL;
+	size_t packed_len;
 	pid_t keeper;
-	char *argv[24];
+	char *argv[16];
 	int argc = 0;
 
 	if (!s || !result || !s->argv || !s->argv[0] || !s->envp || !s->rootfs || !s->cwd
@@ -215,69 +94,63 @@ PS_EXPORT int ps_spawn(const struct ps_spawn_spec *s, struct ps_spawn_result *re
 	if (s->share_pid_ns && s->holder_pidfd < 0)
 		return -EINVAL;
 
-	f.null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (f.null_fd < 0)
-		return -errno;
-	if ((r = ps_fd_above_stdio(f.null_fd)) < 0)
-		goto fail;
-	f.null_fd = r;
-	if ((r = ps_pipe(p)) < 0)
-		goto fail;
-	f.status_r = p[0], f.status_w = p[1];
-	if ((r = ps_pipe(p)) < 0)
-		goto fail;
-	f.control_r = p[0], f.control_w = p[1];
-	if ((r = ps_pipe(p)) < 0)
-		goto fail;
-	f.go_r = p[0], f.go_w = p[1];
-	if ((r = ps_pipe(p)) < 0)
-		goto fail;
-	f.out_r = p[0], f.out_w = p[1];
-	if ((r = ps_pipe(p)) < 0)
-		goto fail;
-	f.err_r = p[0], f.err_w = p[1];
+	if ((r = ps_spec_pack(s, &packed, &packed_len)) < 0)
+		return r;
+	r = spec_fd = write_memfd(packed, packed_len);
+	free(packed);
+	if (r < 0)
+		return r;
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	if ((r = null_fd = ps_fd_above_stdio(null_fd)) < 0 || (r = ps_pipe(status)) < 0
+	    || (r = ps_pipe(control)) < 0)
+		goto out;
 
 	argv[argc++] = (char *)s->keeper_path;
+	argv[argc++] = "--spec-fd";
+	argv[argc++] = ps_itoa(spec_fd, a_spec);
+	argv[argc++] = "--status-fd";
+	argv[argc++] = ps_itoa(status[1], a_status);
+	argv[argc++] = "--control-fd";
+	argv[argc++] = ps_itoa(control[0], a_control);
 	argv[argc++] = "--log";
 	argv[argc++] = (char *)s->log_path;
 	argv[argc++] = "--exit-file";
 	argv[argc++] = (char *)s->exit_path;
-	argv[argc++] = "--pid";
-	argv[argc++] = a_pid;
-	argv[argc++] = "--pidfd";
-	argv[argc++] = a_pidfd;
-	argv[argc++] = "--stdout-fd";
-	argv[argc++] = ps_itoa(f.out_r, a_out);
-	argv[argc++] = "--stderr-fd";
-	argv[argc++] = ps_itoa(f.err_r, a_err);
-	argv[argc++] = "--control-fd";
-	argv[argc++] = ps_itoa(f.control_r, a_control);
-	argv[argc++] = "--go-fd";
-	argv[argc++] = ps_itoa(f.go_w, a_go);
 	if (s->cgroup_path) {
 		argv[argc++] = "--cgroup";
 		argv[argc++] = (char *)s->cgroup_path;
 	}
 	argv[argc] = NULL;
 
-	/* No handler of the runtime may run in the vfork child, which shares its memory. */
-	ps_block_all_signals(&oldmask);
-	keeper = vfork();
-	if (keeper == 0)
-		keeper_child(s, &f, argv, a_pid, a_pidfd, &container_pid);
-	r = keeper < 0 ? -errno : 0;
-	ps_restore_signals(&oldmask);
-	if (r < 0)
-		goto fail;
+	{
+		int keep[] = { spec_fd, status[1], control[0], s->holder_pidfd, s->cgroup_fd };
+
+		keeper = start_keeper(s, argv, null_fd, status[1], keep, (int)(sizeof keep / sizeof keep[0]));
+	}
+	if (keeper < 0) {
+		r = keeper;
+		goto out;
+	}
 
 	result->keeper_pid = keeper;
-	result->container_pid = container_pid;
-	result->status_fd = f.status_r;
-	result->control_fd = f.control_w;
-	f.status_r = f.control_w = -1;
-	close_all(&f);
-	return 0;
-fail:
-	close_all(&f);
+	result->container_pid = -1; /* the keeper reports it: PS_STEP_PID */
+	result->status_fd = status[0];
+	result->control_fd = control[1];
+	status[0] = control[1] = -1;
+out:
+	for (int i = 0; i < 2; i++) {
+		if (status[i] >= 0)
+			close(status[i]);
+		if (control[i] >= 0)
+			close(control[i]);
+	}
+	if (null_fd >= 0)
+		close(null_fd);
+	if (spec_fd >= 0)
+		close(spec_fd);
 	return r;
 }

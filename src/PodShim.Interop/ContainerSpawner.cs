@@ -124,7 +124,7 @@ public static unsafe class ContainerSpawner
                 control.Dispose();
                 throw;
             }
-            return new SpawnedContainer(request, result.KeeperPid, result.ContainerPid, keeperPidfd, status, control);
+            return new SpawnedContainer(request, result.KeeperPid, keeperPidfd, status, control);
         }
         finally
         {
@@ -171,7 +171,7 @@ public static unsafe class ContainerSpawner
         SpawnStep.Hostname => "sethostname", SpawnStep.Rlimits => "setrlimit", SpawnStep.Groups => "setgroups",
         SpawnStep.Gid => "setresgid", SpawnStep.Uid => "setresuid", SpawnStep.Caps => "capset",
         SpawnStep.NoNewPrivs => "prctl(PR_SET_NO_NEW_PRIVS)", SpawnStep.CloseFds => "close_range",
-        SpawnStep.Cwd => "chdir", SpawnStep.WaitGo => "read(go pipe)",
+        SpawnStep.Cwd => "chdir", SpawnStep.WaitGo => "read(go pipe)", SpawnStep.Spec => "podshim-keeper: read spec",
         _ => step.ToString(),
     };
 
@@ -207,30 +207,44 @@ public sealed class SpawnedContainer : IDisposable
     private readonly SafeFdHandle _status;
     private SafeFdHandle? _control;
 
-    internal SpawnedContainer(ContainerSpawnRequest request, int keeperPid, int containerPid, SafeFdHandle keeperPidfd,
+    internal SpawnedContainer(ContainerSpawnRequest request, int keeperPid, SafeFdHandle keeperPidfd,
         SafeFdHandle status, SafeFdHandle control)
     {
         _request = request;
         KeeperPid = keeperPid;
-        ContainerPid = containerPid;
         KeeperPidfd = keeperPidfd;
         _status = status;
         _control = control;
     }
 
     public int KeeperPid { get; }
-    /// <summary>The container's pid in the host pid namespace (-1 if the clone failed).</summary>
-    public int ContainerPid { get; }
+    /// <summary>The container's pid in the host pid namespace, known once <see cref="WaitReady"/> returned (-1 before).</summary>
+    public int ContainerPid { get; private set; } = -1;
     public SafeFdHandle KeeperPidfd { get; }
 
     /// <summary>Waits until the container is set up and held before execve; throws <see cref="SpawnException"/>.</summary>
     public void WaitReady(int timeoutMs = 30_000)
     {
-        var message = StatusPipe.Read(_status, timeoutMs);
-        if (message is null)
-            throw new SpawnException(SpawnStep.Clone, Errno.EPROTO, "container child exited before it was ready");
-        if (message.Value.Step != SpawnStep.Ready)
-            throw Failure(message.Value.Step, message.Value.Errno);
+        long deadline = Environment.TickCount64 + timeoutMs;
+        bool ready = false;
+        // The keeper's pid message and the child's READY come from two processes, in either order.
+        while (!ready || ContainerPid < 0)
+        {
+            var message = StatusPipe.Read(_status, (int)Math.Max(0, deadline - Environment.TickCount64));
+            if (message is null)
+                throw new SpawnException(SpawnStep.Clone, Errno.EPROTO, "container child exited before it was ready");
+            switch (message.Value.Step)
+            {
+                case SpawnStep.Pid:
+                    ContainerPid = message.Value.Errno;
+                    break;
+                case SpawnStep.Ready:
+                    ready = true;
+                    break;
+                default:
+                    throw Failure(message.Value.Step, message.Value.Errno);
+            }
+        }
     }
 
     /// <summary>Lets the container execve (through its keeper, which records the start time) and waits for the result.</summary>

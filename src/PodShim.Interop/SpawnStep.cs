@@ -7,6 +7,9 @@ public enum SpawnStep
     RootfsSymlink = 8, Mounts = 9, Proc = 10, Dev = 11, Sys = 12, PivotRoot = 13, Mask = 14, ReadonlyPaths = 15,
     Hostname = 16, Rlimits = 17, Groups = 18, Gid = 19, Uid = 20, Caps = 21, NoNewPrivs = 22, CloseFds = 23,
     Cwd = 24, CwdOutsideRoot = 25, WaitGo = 26, Exec = 27, Cgroup = 28, ReadonlyRoot = 29, DevNull = 30,
+    /// <summary>Not a failure: the keeper reports the container's pid (in the errno field).</summary>
+    Pid = 31,
+    Spec = 32,
 }
 
 /// <summary>A container child or exec helper that failed before execve, at a known step.</summary>

@@ -69,14 +69,26 @@ public sealed class PodRunTests : IDisposable
         Assert.Equal(["0", "1", "2"], _h.LogLines("fds", "c"));
     }
 
-    [RootFact]
-    public void Working_directory_through_a_leaked_fd_is_refused()
+    [RootTheory]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(10)]
+    [InlineData(15)]
+    [InlineData(20)]
+    public void Working_directory_through_an_fd_is_refused(int fd)
     {
-        string yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: cwd-leak\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n" +
-                      "  - name: c\n    image: busybox\n    workingDir: /proc/self/fd/7\n    command: [\"true\"]\n";
+        // The caller leaks fd 7 (a host directory); whatever fd N is in the keeper or the
+        // container child, /proc/self/fd/N must never become the container's cwd (runc CVE-2024-21626).
+        string yaml = $"apiVersion: v1\nkind: Pod\nmetadata:\n  name: cwd-leak\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n" +
+                      $"  - name: c\n    image: busybox\n    workingDir: /proc/self/fd/{fd}\n    command: [\"true\"]\n";
         var r = _h.Run(yaml, shellPrefix: "exec 7</etc");
-        Assert.NotEqual(0, r.ExitCode);
-        Assert.Contains("outside the container's root filesystem", r.Stderr);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Matches(@"^Error: container ""c"": (chdir\(/proc/self/fd/\d+\): (ENOENT|ENOTDIR)|working directory .* is outside the container's root filesystem)$", r.Stderr.Trim());
     }
 
     [RootFact]
