@@ -159,6 +159,7 @@ struct ps_exec_spec {
 	int32_t n_groups;
 	int32_t stdin_null;          /* 1: stdin is /dev/null, 0: a pipe is returned */
 	uint64_t cap_bounding;
+	const char *keeper_path;     /* bin/podshim-keeper: its --enter mode joins the container */
 };
 
 struct ps_exec_result {
@@ -168,9 +169,12 @@ struct ps_exec_result {
 	int32_t stdout_fd;           /* read end */
 	int32_t stderr_fd;           /* read end */
 	int32_t status_fd;           /* read end: struct ps_status on failure, EOF after exec */
+	int32_t fail_step;           /* pid == -1: where entering failed (enum ps_step) */
+	int32_t fail_err;            /*            and its errno */
 };
 
-/* Runs a command inside a running container's namespaces and cgroup. */
+/* Runs a command inside a running container's namespaces and cgroup, through
+ * podshim-keeper --enter (the supervisor itself never enters a container). */
 PS_EXPORT int ps_exec(const struct ps_exec_spec *spec, struct ps_exec_result *result);
 
 /* Returns 0 when the callers struct sizes match this library (else -EPROTO). */

@@ -417,11 +417,13 @@ create_container (void)
 }
 
 int
-main (int argc, char **argv)
+main (int argc, char **argv, char **envp)
 {
   struct pollfd pf[K_NFDS];
   long long drain_end = 0;
 
+  if (argc > 1 && strcmp (argv[1], "--enter") == 0)
+    return ps_enter_main (argc, argv, envp);
   setup_signals ();
   parse_args (argc, argv);
   if (k.spec_fd >= 0)

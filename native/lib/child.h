@@ -127,6 +127,9 @@ struct ps_created {
 int ps_create_container(const struct ps_spawn_spec *spec, int status_fd, const int *keeper_fds,
 			int n_keeper_fds, struct ps_created *out);
 
+/* podshim-keeper --enter (enter.c): returns the keeper's exit code. */
+int ps_enter_main(int argc, char **argv, char **envp);
+
 /* Relocatable copy of a spec: pointers become offsets into one buffer (malloc'd; free it). */
 int ps_spec_pack(const struct ps_spawn_spec *spec, char **buf, size_t *len);
 /* Turns a packed buffer back into a spec in place; NULL when the buffer is malformed. */

@@ -1,16 +1,14 @@
 /* ps_exec: a command inside a running container (exec probes, hooks, `podshim exec`).
  *
- *   supervisor ──vfork──▶ helper: setns(container pidfd, mnt|pid|net|ipc|uts)
- *                            └─ clone3(CLONE_PARENT[|INTO_CGROUP]) ──▶ command (in the
- *                               container's pid namespace, a child of the supervisor)
- *
- * The helper exits at once; the command's parent is the supervisor, which waits on a pidfd.
+ * The supervisor only vfork-execs `podshim-keeper --enter` with the command's stdio and
+ * environment; that small static process joins the container and clone3s the command with
+ * CLONE_PARENT, so the command is the supervisor's child (lib/enter.c).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
-#include <sys/prctl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,58 +23,85 @@ struct exec_fds {
 	int err_r, err_w;
 };
 
-static __attribute__((noreturn)) void command_child(const struct ps_exec_spec *s,
-						     const struct exec_fds *f)
+static __attribute__((noreturn)) void exec_enter(const struct ps_exec_spec *s, const struct exec_fds *f,
+						  char *const *argv, const int *keep, int n_keep)
 {
-	int st = f->status_w, err;
-
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (setsid() < 0)
-		ps_fail(st, PS_STEP_SETSID, errno);
+	ps_reset_signals(0);
 	if (dup2(s->stdin_null ? f->null_fd : f->in_r, 0) < 0 || dup2(f->out_w, 1) < 0
-	    || dup2(f->err_w, 2) < 0)
-		ps_fail(st, PS_STEP_STDIO, errno);
-	if (ps_set_user_and_caps(st, s->uid, s->gid, s->groups, s->n_groups, s->cap_bounding) < 0)
+	    || dup2(f->err_w, 2) < 0 || ps_cloexec_all_but(keep, n_keep) < 0) {
+		ps_report(f->status_w, PS_STEP_STDIO, errno);
 		_exit(127);
-	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		ps_fail(st, PS_STEP_NO_NEW_PRIVS, errno);
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		ps_fail(st, PS_STEP_CLOSE_FDS, errno);
-	if (chdir(s->cwd ? s->cwd : "/") < 0)
-		ps_fail(st, PS_STEP_CWD, errno);
-	{
-		char cwd[4096];
-
-		if (syscall(SYS_getcwd, cwd, sizeof cwd) < 0)
-			ps_fail(st, PS_STEP_CWD, errno);
-		if (cwd[0] != '/')
-			ps_fail(st, PS_STEP_CWD_OUTSIDE_ROOT, EPERM);
 	}
 	ps_reset_signals(1);
-	err = ps_execvpe(s->argv, s->envp);
-	ps_fail(st, PS_STEP_EXEC, err);
+	execve(s->keeper_path, argv, (char *const *)s->envp);
+	ps_report(f->status_w, PS_STEP_KEEPER_EXEC, errno);
+	_exit(127);
 }
 
-static __attribute__((noreturn)) void helper_child(const struct ps_exec_spec *s,
-						    const struct exec_fds *f, volatile int *pid_out)
+static __attribute__((noinline)) pid_t start_enter(const struct ps_exec_spec *s, const struct exec_fds *f,
+						    char *const *argv)
 {
-	struct ps_clone_args args = { .flags = CLONE_PARENT, .exit_signal = SIGCHLD };
-	long pid;
+	int keep[] = { f->status_w, s->target_pidfd, s->cgroup_fd };
+	uint64_t oldmask;
+	pid_t pid;
+	int err;
 
-	ps_reset_signals(0);
-	if (s->ns_flags && setns(s->target_pidfd, s->ns_flags) < 0)
-		ps_fail(f->status_w, PS_STEP_SETNS, errno);
-	if (s->cgroup_fd >= 0) {
-		args.flags |= CLONE_INTO_CGROUP;
-		args.cgroup = (uint64_t)s->cgroup_fd;
-	}
-	pid = ps_clone3(&args);
+	ps_block_all_signals(&oldmask);
+	pid = vfork();
 	if (pid == 0)
-		command_child(s, f);
-	if (pid < 0)
-		ps_fail(f->status_w, PS_STEP_CLONE, errno);
-	*pid_out = (int)pid;
-	_exit(0);
+		exec_enter(s, f, argv, keep, (int)(sizeof keep / sizeof keep[0]));
+	err = errno;
+	ps_restore_signals(&oldmask);
+	return pid < 0 ? -err : pid;
+}
+
+/* argv for podshim-keeper --enter; numbers and the group list are written into nums. */
+static char **enter_argv(const struct ps_exec_spec *s, const struct exec_fds *f, char (*nums)[24],
+			 char *groups, size_t groups_len)
+{
+	size_t n = 0, at = 0;
+	char **argv;
+	int i = 0;
+
+	while (s->argv[n])
+		n++;
+	argv = calloc(n + 26, sizeof *argv);
+	if (!argv)
+		return NULL;
+	groups[0] = '\0';
+	for (int g = 0; g < s->n_groups; g++)
+		at += (size_t)snprintf(groups + at, at < groups_len ? groups_len - at : 0, "%s%u", g ? "," : "",
+				       s->groups[g]);
+	argv[i++] = (char *)s->keeper_path;
+	argv[i++] = "--enter";
+	argv[i++] = "--status-fd";
+	argv[i++] = ps_itoa(f->status_w, nums[0]);
+	argv[i++] = "--target-fd";
+	argv[i++] = ps_itoa(s->target_pidfd, nums[1]);
+	argv[i++] = "--ns";
+	argv[i++] = ps_itoa(s->ns_flags, nums[2]);
+	argv[i++] = "--cgroup-fd";
+	argv[i++] = ps_itoa(s->cgroup_fd, nums[3]);
+	argv[i++] = "--uid";
+	argv[i++] = ps_itoa((long)s->uid, nums[4]);
+	argv[i++] = "--gid";
+	argv[i++] = ps_itoa((long)s->gid, nums[5]);
+	argv[i++] = "--caps";
+	snprintf(nums[6], 24, "%llx", (unsigned long long)s->cap_bounding);
+	argv[i++] = nums[6];
+	argv[i++] = "--no-new-privs";
+	argv[i++] = s->no_new_privs ? "1" : "0";
+	argv[i++] = "--cwd";
+	argv[i++] = (char *)(s->cwd ? s->cwd : "/");
+	if (s->n_groups > 0) {
+		argv[i++] = "--groups";
+		argv[i++] = groups;
+	}
+	argv[i++] = "--";
+	for (size_t j = 0; j < n; j++)
+		argv[i++] = (char *)s->argv[j];
+	argv[i] = NULL;
+	return argv;
 }
 
 PS_EXPORT int ps_exec(const struct ps_exec_spec *s, struct ps_exec_result *result)
@@ -84,69 +109,95 @@ PS_EXPORT int ps_exec(const struct ps_exec_spec *s, struct ps_exec_result *resul
 	struct exec_fds f = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	int *all[] = { &f.null_fd, &f.status_r, &f.status_w, &f.in_r, &f.in_w,
 		       &f.out_r, &f.out_w, &f.err_r, &f.err_w };
+	char nums[7][24], groups[64 * 12];
+	struct ps_status msg = { PS_STEP_KEEPER_EXEC, EPROTO };
+	char **argv = NULL;
 	int p[2], r, pidfd;
-	volatile int pid = -1;
-	uint64_t oldmask;
 	pid_t helper;
+	ssize_t n;
 
-	if (!s || !result || !s->argv || !s->argv[0] || !s->envp || s->target_pidfd < 0)
+	if (!s || !result || !s->argv || !s->argv[0] || !s->envp || s->target_pidfd < 0 || !s->keeper_path
+	    || s->n_groups > 64)
 		return -EINVAL;
 	f.null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (f.null_fd < 0)
 		return -errno;
 	if ((r = ps_fd_above_stdio(f.null_fd)) < 0)
-		goto fail;
+		goto out;
 	f.null_fd = r;
 	if ((r = ps_pipe(p)) < 0)
-		goto fail;
+		goto out;
 	f.status_r = p[0], f.status_w = p[1];
 	if (!s->stdin_null) {
 		if ((r = ps_pipe(p)) < 0)
-			goto fail;
+			goto out;
 		f.in_r = p[0], f.in_w = p[1];
 	}
 	if ((r = ps_pipe(p)) < 0)
-		goto fail;
+		goto out;
 	f.out_r = p[0], f.out_w = p[1];
 	if ((r = ps_pipe(p)) < 0)
-		goto fail;
+		goto out;
 	f.err_r = p[0], f.err_w = p[1];
+	argv = enter_argv(s, &f, nums, groups, sizeof groups);
+	if (!argv) {
+		r = -ENOMEM;
+		goto out;
+	}
 
-	ps_block_all_signals(&oldmask);
-	helper = vfork();
-	if (helper == 0)
-		helper_child(s, &f, &pid);
-	r = helper < 0 ? -errno : 0;
-	ps_restore_signals(&oldmask);
-	if (r < 0)
-		goto fail;
-	while (waitpid(helper, NULL, __WALL) < 0 && errno == EINTR)
-		;
-	if (pid < 0) {
-		/* The helper failed and said why on the status pipe. */
-		result->pid = -1;
-		result->pidfd = -1;
-	} else {
-		/* The command is our child, so it cannot be reaped behind our back before this. */
-		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-		if (pidfd < 0) {
-			r = -errno;
-			kill(pid, SIGKILL);
-			goto fail;
+	helper = start_enter(s, &f, argv);
+	if (helper < 0) {
+		r = helper;
+		goto out;
+	}
+	/* Our copies of the command's ends go, so EOF on status means "exec'd or gone". */
+	close(f.status_w);
+	f.status_w = -1;
+	result->pid = -1;
+	result->pidfd = -1;
+	result->fail_step = 0;
+	result->fail_err = 0;
+	/* The helper's pid message and the command's own pre-exec failure come from two
+	 * processes, in either order: read until the pid (or EOF), keeping the first failure. */
+	for (;;) {
+		do
+			n = read(f.status_r, &msg, sizeof msg);
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof msg)
+			break;
+		if (msg.step == PS_STEP_PID) {
+			/* The command is our child (CLONE_PARENT): nobody else can reap it first. */
+			pidfd = (int)syscall(SYS_pidfd_open, msg.err, 0);
+			if (pidfd < 0) {
+				r = -errno;
+				kill(msg.err, SIGKILL);
+				while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+					;
+				goto out;
+			}
+			result->pid = msg.err;
+			result->pidfd = pidfd;
+			break;
 		}
-		result->pid = pid;
-		result->pidfd = pidfd;
+		if (result->fail_step == 0) {
+			result->fail_step = msg.step;
+			result->fail_err = msg.err;
+		}
+	}
+	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (result->pid < 0 && result->fail_step == 0) {
+		result->fail_step = PS_STEP_KEEPER_EXEC;
+		result->fail_err = EPROTO;
 	}
 	result->stdin_fd = f.in_w;
 	result->stdout_fd = f.out_r;
 	result->stderr_fd = f.err_r;
 	result->status_fd = f.status_r;
 	f.in_w = f.out_r = f.err_r = f.status_r = -1;
-	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		if (*all[i] >= 0)
-			close(*all[i]);
-	return 0;
-fail:
+	r = 0;
+out:
+	free(argv);
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		if (*all[i] >= 0)
 			close(*all[i]);

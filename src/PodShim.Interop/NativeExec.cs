@@ -16,6 +16,8 @@ public sealed record ExecRequest
     public bool NoNewPrivileges { get; init; }
     public ulong CapabilityBoundingSet { get; init; }
     public bool StdinFromNull { get; init; } = true;
+    /// <summary>podshim-keeper, whose --enter mode joins the container.</summary>
+    public string KeeperPath { get; init; } = Path.Combine(NativeLibraryResolver.BinDirectory, "podshim-keeper");
 }
 
 /// <summary>A running exec'd command: a child of this process, with its stdio pipes.</summary>
@@ -74,6 +76,7 @@ public static unsafe class NativeExec
                 GroupCount = groups.Length,
                 StdinNull = request.StdinFromNull ? 1 : 0,
                 CapBounding = request.CapabilityBoundingSet,
+                KeeperPath = arena.String(request.KeeperPath),
             };
             NativeException.ThrowIfNegative(Interop.Exec(&spec, &result), "ps_exec", request.Argv.Count > 0 ? request.Argv[0] : null);
         }
@@ -92,24 +95,25 @@ public static unsafe class NativeExec
         SafeFdHandle? pidfd = result.Pidfd >= 0 ? new SafeFdHandle(result.Pidfd) : null;
         try
         {
-            var message = StatusPipe.Read(status, timeoutMs);
-            if (message is not null)
+            (SpawnStep Step, int Errno)? failure = result.FailStep != 0 ? ((SpawnStep)result.FailStep, result.FailErrno) : null;
+            if (pidfd is not null && failure is null)
+                failure = StatusPipe.Read(status, timeoutMs);
+            if (failure is { } f)
             {
-                string argv0 = request.Argv[0];
-                string text = message.Value.Step switch
-                {
-                    SpawnStep.Exec when message.Value.Errno == Errno.ENOENT => $"exec: \"{argv0}\": executable file not found in $PATH",
-                    SpawnStep.Exec => $"exec: \"{argv0}\": {ContainerSpawner.ErrorText(message.Value.Errno)}",
-                    SpawnStep.Setns => NativeException.Format("setns", "container namespaces", message.Value.Errno),
-                    _ => NativeException.Format(message.Value.Step.ToString(), argv0, message.Value.Errno),
-                };
                 if (pidfd is not null)
                     Posix.WaitExit(pidfd, 5_000);
-                throw new SpawnException(message.Value.Step, message.Value.Errno, text);
+                string argv0 = request.Argv[0];
+                string text = f.Step switch
+                {
+                    SpawnStep.Exec when f.Errno == Errno.ENOENT && !argv0.Contains('/') => $"exec: \"{argv0}\": executable file not found in $PATH",
+                    SpawnStep.Exec => $"exec: \"{argv0}\": {ContainerSpawner.ErrorText(f.Errno)}",
+                    SpawnStep.Setns => NativeException.Format("setns", "container namespaces", f.Errno),
+                    SpawnStep.KeeperExec => NativeException.Format("execve", request.KeeperPath, f.Errno),
+                    _ => NativeException.Format(f.Step.ToString(), argv0, f.Errno),
+                };
+                throw new SpawnException(f.Step, f.Errno, text);
             }
-            if (pidfd is null)
-                throw new SpawnException(SpawnStep.Clone, Errno.EPROTO, "exec helper exited without a result");
-            return new ExecProcess(result.Pid, pidfd, stdin, stdout, stderr);
+            return new ExecProcess(result.Pid, pidfd!, stdin, stdout, stderr);
         }
         catch
         {
@@ -119,5 +123,65 @@ public static unsafe class NativeExec
             pidfd?.Dispose();
             throw;
         }
+    }
+}
+
+/// <summary>The outcome of a command run to its end (or to its timeout) by <see cref="ExecRunner"/>.</summary>
+public sealed record ExecOutcome(int ExitCode, int Signal, bool TimedOut, byte[] Output, bool OutputTruncated);
+
+/// <summary>Runs a command in a container to completion: stdout and stderr captured together
+/// (as kubelet's exec probes do) up to a cap, the command killed when the timeout runs out.</summary>
+public static unsafe class ExecRunner
+{
+    public static ExecOutcome Run(ExecRequest request, TimeSpan timeout, int maxOutputBytes = 10 * 1024)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        using ExecProcess process = NativeExec.Start(request);
+        process.Stdin?.Dispose();
+        var output = new MemoryStream();
+        bool truncated = false, timedOut = false;
+        Span<byte> buffer = stackalloc byte[4096];
+        SafeFdHandle?[] streams = [process.Stdout, process.Stderr];
+        (int ExitCode, int Signal)? exit = null;
+        var fds = stackalloc Interop.PollFd[3];
+        while (exit is null || streams[0] is not null || streams[1] is not null)
+        {
+            int wait = (int)Math.Max(0, deadline - Environment.TickCount64);
+            if (wait == 0 && exit is null && !timedOut)
+            {
+                timedOut = true;
+                Posix.SendSignal(process.Pidfd, Posix.SIGKILL);
+            }
+            if (exit is not null)
+                wait = Math.Min(wait, 200); // a grandchild may hold the pipes: drain briefly only
+            int n = 0;
+            foreach (SafeFdHandle? s in streams)
+                if (s is not null)
+                    fds[n++] = new Interop.PollFd { Fd = s.Fd, Events = Interop.POLLIN };
+            if (exit is null)
+                fds[n++] = new Interop.PollFd { Fd = process.Pidfd.Fd, Events = Interop.POLLIN };
+            int ready = Interop.Poll(fds, (nuint)n, timedOut && exit is null ? 5_000 : wait);
+            if (ready == 0 && exit is not null)
+                break;
+            for (int i = 0; i < streams.Length; i++)
+            {
+                if (streams[i] is not SafeFdHandle s || !Posix.PollReadable(s, 0))
+                    continue;
+                int got = Posix.Read(s, buffer);
+                if (got == 0)
+                {
+                    s.Dispose();
+                    streams[i] = null;
+                    continue;
+                }
+                int room = (int)Math.Max(0, maxOutputBytes - output.Length);
+                output.Write(buffer[..Math.Min(got, room)]);
+                truncated |= got > room;
+            }
+            if (exit is null)
+                exit = Posix.WaitExit(process.Pidfd, 0);
+        }
+        (int code, int signal) = exit ?? (-1, 0);
+        return new ExecOutcome(code, signal, timedOut, output.ToArray(), truncated);
     }
 }

@@ -47,7 +47,8 @@ internal static class RunCommand
             return runner.Run(pods[0], text, terminate.Token);
         }
         catch (Exception e) when (e is ManifestException or PodInvalidException or ImageNotFoundException or PodRunException
-                                      or NativeException or SpawnException or ContainerConfigException or IOException or UnauthorizedAccessException)
+                                      or NativeException or SpawnException or ContainerConfigException or IOException or UnauthorizedAccessException
+                                      or InvalidOperationException)
         {
             Console.Error.WriteLine($"Error: {e.Message}");
             return 1;

@@ -21,6 +21,7 @@ internal static partial class Interop
         public int GroupCount;
         public int StdinNull;
         public ulong CapBounding;
+        public byte* KeeperPath;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -32,6 +33,8 @@ internal static partial class Interop
         public int StdoutFd;
         public int StderrFd;
         public int StatusFd;
+        public int FailStep;
+        public int FailErrno;
     }
 
     /// <summary>ps_exec: 0 or -errno.</summary>
