@@ -264,3 +264,61 @@ int ps_set_user_and_caps(int status_fd, uint32_t uid, uint32_t gid, const uint32
 	}
 	return 0;
 }
+
+int ps_finish_process(int status_fd, uint32_t uid, uint32_t gid, const uint32_t *groups, int n_groups,
+		      uint64_t cap_bounding, int no_new_privs, const char *cwd)
+{
+	char buf[4096];
+
+	if (ps_set_user_and_caps(status_fd, uid, gid, groups, n_groups, cap_bounding) < 0)
+		return -1;
+	if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		ps_report(status_fd, PS_STEP_NO_NEW_PRIVS, errno);
+		return -1;
+	}
+	/* Every inherited fd above 2 closes at execve, whoever opened it without O_CLOEXEC
+	 * (runc CVE-2024-21626). The status and go pipes stay usable until then. */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		ps_report(status_fd, PS_STEP_CLOSE_FDS, errno);
+		return -1;
+	}
+	if (chdir(cwd) < 0 || syscall(SYS_getcwd, buf, sizeof buf) < 0) {
+		ps_report(status_fd, PS_STEP_CWD, errno);
+		return -1;
+	}
+	/* A cwd reached through a leaked fd lies outside the root: getcwd says so. */
+	if (buf[0] != '/') {
+		ps_report(status_fd, PS_STEP_CWD_OUTSIDE_ROOT, EPERM);
+		return -1;
+	}
+	return 0;
+}
+
+pid_t ps_vfork_exec(const char *path, char *const *argv, char *const *envp, const int stdio[3],
+		    const int *keep, int n_keep, int status_fd, int new_session)
+{
+	uint64_t oldmask;
+	pid_t pid;
+	int err;
+
+	/* No handler of the runtime may run in the vfork child, which shares its memory. */
+	ps_block_all_signals(&oldmask);
+	pid = vfork();
+	if (pid == 0) {
+		ps_reset_signals(0);
+		if (new_session)
+			setsid();
+		if (dup2(stdio[0], 0) < 0 || dup2(stdio[1], 1) < 0 || dup2(stdio[2], 2) < 0
+		    || ps_cloexec_all_but(keep, n_keep) < 0) {
+			ps_report(status_fd, PS_STEP_STDIO, errno);
+			_exit(127);
+		}
+		ps_reset_signals(1);
+		execve(path, argv, envp);
+		ps_report(status_fd, PS_STEP_KEEPER_EXEC, errno);
+		_exit(127);
+	}
+	err = errno;
+	ps_restore_signals(&oldmask);
+	return pid < 0 ? -err : pid;
+}

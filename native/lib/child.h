@@ -97,6 +97,17 @@ int ps_execvpe(const char *const *argv, const char *const *envp);
 int ps_set_user_and_caps(int status_fd, uint32_t uid, uint32_t gid, const uint32_t *groups,
 			 int n_groups, uint64_t cap_bounding);
 
+/* The last steps before execve, shared by containers and exec'd commands: identity and
+ * capabilities, no_new_privs, every fd above 2 close-on-exec, then the working directory,
+ * checked to lie inside the root. Reports a failure on status_fd and returns -1. */
+int ps_finish_process(int status_fd, uint32_t uid, uint32_t gid, const uint32_t *groups, int n_groups,
+		      uint64_t cap_bounding, int no_new_privs, const char *cwd);
+
+/* vfork + execve of one of our static binaries with the given stdio; every other fd but
+ * keep[] closes at execve. Exec failures are reported on status_fd. Returns the pid or -errno. */
+pid_t ps_vfork_exec(const char *path, char *const *argv, char *const *envp, const int stdio[3],
+		    const int *keep, int n_keep, int status_fd, int new_session);
+
 /* Container filesystem: everything from making / rslave to pivot_root and masking. */
 int ps_setup_rootfs(const struct ps_spawn_spec *spec, int status_fd);
 

@@ -78,28 +78,9 @@ void ps_container_child(const struct ps_spawn_spec *s, const struct ps_child_fds
 		}
 	}
 
-	if (ps_set_user_and_caps(st, s->uid, s->gid, s->groups, s->n_groups, s->cap_bounding) < 0)
+	if (ps_finish_process(st, s->uid, s->gid, s->groups, s->n_groups, s->cap_bounding, s->no_new_privs,
+			      s->cwd) < 0)
 		_exit(127);
-	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		ps_fail(st, PS_STEP_NO_NEW_PRIVS, errno);
-
-	/* Every inherited fd above 2 closes at execve, whoever opened it without O_CLOEXEC
-	 * (runc CVE-2024-21626). The status and go pipes stay usable until then. */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		ps_fail(st, PS_STEP_CLOSE_FDS, errno);
-
-	if (chdir(s->cwd) < 0)
-		ps_fail(st, PS_STEP_CWD, errno);
-	{
-		/* A cwd reached through a leaked fd lies outside the root: getcwd says so. */
-		char cwd[4096];
-		long r = syscall(SYS_getcwd, cwd, sizeof cwd);
-
-		if (r < 0)
-			ps_fail(st, PS_STEP_CWD, errno);
-		if (cwd[0] != '/')
-			ps_fail(st, PS_STEP_CWD_OUTSIDE_ROOT, EPERM);
-	}
 	umask(022);
 
 	ps_report(st, PS_STEP_READY, 0);

@@ -105,23 +105,12 @@ static int parse(int argc, char **argv, struct enter_args *a)
 static __attribute__((noreturn)) void command_child(const struct enter_args *a, char **envp)
 {
 	int st = a->status_fd, err;
-	char cwd[4096];
 
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (setsid() < 0)
 		ps_fail(st, PS_STEP_SETSID, errno);
-	if (ps_set_user_and_caps(st, a->uid, a->gid, a->groups, a->n_groups, a->caps) < 0)
+	if (ps_finish_process(st, a->uid, a->gid, a->groups, a->n_groups, a->caps, a->no_new_privs, a->cwd) < 0)
 		_exit(127);
-	if (a->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		ps_fail(st, PS_STEP_NO_NEW_PRIVS, errno);
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		ps_fail(st, PS_STEP_CLOSE_FDS, errno);
-	if (chdir(a->cwd) < 0)
-		ps_fail(st, PS_STEP_CWD, errno);
-	if (syscall(SYS_getcwd, cwd, sizeof cwd) < 0)
-		ps_fail(st, PS_STEP_CWD, errno);
-	if (cwd[0] != '/')
-		ps_fail(st, PS_STEP_CWD_OUTSIDE_ROOT, EPERM);
 	ps_reset_signals(1);
 	err = ps_execvpe((const char *const *)a->argv, (const char *const *)envp);
 	ps_fail(st, PS_STEP_EXEC, err);

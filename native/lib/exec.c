@@ -23,38 +23,6 @@ struct exec_fds {
 	int err_r, err_w;
 };
 
-static __attribute__((noreturn)) void exec_enter(const struct ps_exec_spec *s, const struct exec_fds *f,
-						  char *const *argv, const int *keep, int n_keep)
-{
-	ps_reset_signals(0);
-	if (dup2(s->stdin_null ? f->null_fd : f->in_r, 0) < 0 || dup2(f->out_w, 1) < 0
-	    || dup2(f->err_w, 2) < 0 || ps_cloexec_all_but(keep, n_keep) < 0) {
-		ps_report(f->status_w, PS_STEP_STDIO, errno);
-		_exit(127);
-	}
-	ps_reset_signals(1);
-	execve(s->keeper_path, argv, (char *const *)s->envp);
-	ps_report(f->status_w, PS_STEP_KEEPER_EXEC, errno);
-	_exit(127);
-}
-
-static __attribute__((noinline)) pid_t start_enter(const struct ps_exec_spec *s, const struct exec_fds *f,
-						    char *const *argv)
-{
-	int keep[] = { f->status_w, s->target_pidfd, s->cgroup_fd };
-	uint64_t oldmask;
-	pid_t pid;
-	int err;
-
-	ps_block_all_signals(&oldmask);
-	pid = vfork();
-	if (pid == 0)
-		exec_enter(s, f, argv, keep, (int)(sizeof keep / sizeof keep[0]));
-	err = errno;
-	ps_restore_signals(&oldmask);
-	return pid < 0 ? -err : pid;
-}
-
 /* argv for podshim-keeper --enter; numbers and the group list are written into nums. */
 static char **enter_argv(const struct ps_exec_spec *s, const struct exec_fds *f, char (*nums)[24],
 			 char *groups, size_t groups_len)
@@ -145,7 +113,13 @@ PS_EXPORT int ps_exec(const struct ps_exec_spec *s, struct ps_exec_result *resul
 		goto out;
 	}
 
-	helper = start_enter(s, &f, argv);
+	{
+		int keep[] = { f.status_w, s->target_pidfd, s->cgroup_fd };
+		int stdio[3] = { s->stdin_null ? f.null_fd : f.in_r, f.out_w, f.err_w };
+
+		helper = ps_vfork_exec(s->keeper_path, argv, (char *const *)s->envp, stdio, keep,
+				       (int)(sizeof keep / sizeof keep[0]), f.status_w, 0);
+	}
 	if (helper < 0) {
 		r = helper;
 		goto out;

@@ -40,43 +40,6 @@ static int write_memfd(const char *buf, size_t len)
 	return ps_fd_above_stdio(fd);
 }
 
-/* The vfork child: shares the supervisor's memory, so it only execs or exits. */
-static __attribute__((noreturn)) void exec_keeper(const struct ps_spawn_spec *s, char *const *argv,
-						   int null_fd, int status_w, const int *keep, int n_keep)
-{
-	static char *const empty_env[] = { NULL };
-
-	ps_reset_signals(0);
-	setsid();
-	if (ps_cloexec_all_but(keep, n_keep) < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0
-	    || dup2(null_fd, 2) < 0) {
-		ps_report(status_w, PS_STEP_KEEPER_EXEC, errno);
-		_exit(127);
-	}
-	ps_reset_signals(1);
-	execve(s->keeper_path, argv, empty_env);
-	ps_report(status_w, PS_STEP_KEEPER_EXEC, errno);
-	_exit(127);
-}
-
-/* vfork in a frame of its own, so no local of ps_spawn lives across it. */
-static __attribute__((noinline)) pid_t start_keeper(const struct ps_spawn_spec *s, char *const *argv,
-						      int null_fd, int status_w, const int *keep, int n_keep)
-{
-	uint64_t oldmask;
-	pid_t pid;
-	int err;
-
-	/* No handler of the runtime may run in the vfork child, which shares its memory. */
-	ps_block_all_signals(&oldmask);
-	pid = vfork();
-	if (pid == 0)
-		exec_keeper(s, argv, null_fd, status_w, keep, n_keep);
-	err = errno;
-	ps_restore_signals(&oldmask);
-	return pid < 0 ? -err : pid;
-}
-
 PS_EXPORT int ps_spawn(const struct ps_spawn_spec *s, struct ps_spawn_result *result)
 {
 	int status[2] = { -1, -1 }, control[2] = { -1, -1 };
@@ -127,9 +90,13 @@ PS_EXPORT int ps_spawn(const struct ps_spawn_spec *s, struct ps_spawn_result *re
 	argv[argc] = NULL;
 
 	{
+		static char *const empty_env[] = { NULL };
 		int keep[] = { spec_fd, status[1], control[0], s->holder_pidfd, s->cgroup_fd };
+		int stdio[3] = { null_fd, null_fd, null_fd };
 
-		keeper = start_keeper(s, argv, null_fd, status[1], keep, (int)(sizeof keep / sizeof keep[0]));
+		/* A session of its own: the terminal's signals are for the supervisor, not the keeper. */
+		keeper = ps_vfork_exec(s->keeper_path, argv, empty_env, stdio, keep,
+				       (int)(sizeof keep / sizeof keep[0]), status[1], 1);
 	}
 	if (keeper < 0) {
 		r = keeper;

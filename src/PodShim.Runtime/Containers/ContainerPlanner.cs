@@ -24,18 +24,21 @@ public static class ContainerPlanner
 {
     public const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    public static ContainerLaunch Plan(Pod pod, Container container, ImageConfig image, string hostname, Func<string, string?>? readImageFile = null)
+    public static ContainerLaunch Plan(Pod pod, Container container, ImageConfig image, string hostname,
+        Func<string, string?>? readImageFile = null, DownwardContext? downward = null)
     {
-        IReadOnlyList<EnvVarEntry> env = BuildEnv(pod, container, image, hostname, out Dictionary<string, string> containerEnv);
-        // kubelet expands command and args with the container's own env only, never the image's.
-        string? Lookup(string name) => containerEnv.TryGetValue(name, out string? v) ? v : null;
+        // kubelet resolves the container's env (downward API, $(VAR)) and expands command and
+        // args with it alone, never with the image's env.
+        IReadOnlyList<KeyValuePair<string, string>> containerEnv =
+            EnvExpansion.Resolve(pod, container, downward ?? new DownwardContext { NodeName = Environment.MachineName });
+        IReadOnlyList<string> env = BuildEnv(image, hostname, containerEnv);
 
         // command replaces ENTRYPOINT and drops CMD; args alone replace CMD.
         IReadOnlyList<string> argv;
         if (container.Command is { Count: > 0 } command)
-            argv = [.. command.Select(c => EnvExpansion.Expand(c, Lookup)), .. (container.Args ?? []).Select(a => EnvExpansion.Expand(a, Lookup))];
+            argv = [.. EnvExpansion.ExpandCommand(command, containerEnv)!, .. EnvExpansion.ExpandCommand(container.Args, containerEnv) ?? []];
         else if (container.Args is { Count: > 0 } args)
-            argv = [.. image.Entrypoint, .. args.Select(a => EnvExpansion.Expand(a, Lookup))];
+            argv = [.. image.Entrypoint, .. EnvExpansion.ExpandCommand(args, containerEnv)!];
         else
             argv = [.. image.Entrypoint, .. image.Cmd];
         if (argv.Count == 0)
@@ -61,7 +64,7 @@ public static class ContainerPlanner
         return new ContainerLaunch
         {
             Argv = argv,
-            Env = env.Select(e => $"{e.Name}={e.Value}").ToArray(),
+            Env = env,
             WorkingDirectory = !string.IsNullOrEmpty(container.WorkingDir) ? container.WorkingDir
                 : !string.IsNullOrEmpty(image.WorkingDir) ? image.WorkingDir : "/",
             Uid = uid,
@@ -74,20 +77,19 @@ public static class ContainerPlanner
         };
     }
 
-    private readonly record struct EnvVarEntry(string Name, string Value);
-
-    private static IReadOnlyList<EnvVarEntry> BuildEnv(Pod pod, Container container, ImageConfig image, string hostname, out Dictionary<string, string> defined)
+    /// <summary>
+    /// The process environment as containerd builds it: the image's (with a default PATH), then
+    /// HOSTNAME, then the container's; a later entry replaces an earlier one of the same name in place.
+    /// </summary>
+    private static IReadOnlyList<string> BuildEnv(ImageConfig image, string hostname, IReadOnlyList<KeyValuePair<string, string>> containerEnv)
     {
-        // Order as containerd builds it: image env (PATH default), HOSTNAME, then the container's env,
-        // each later entry overriding an earlier one of the same name.
-        var env = new List<EnvVarEntry>();
+        var names = new List<string>();
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
         void Set(string name, string value)
         {
-            int i = env.FindIndex(e => e.Name == name);
-            if (i >= 0)
-                env[i] = new EnvVarEntry(name, value);
-            else
-                env.Add(new EnvVarEntry(name, value));
+            if (!values.ContainsKey(name))
+                names.Add(name);
+            values[name] = value;
         }
         if (!image.Env.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)))
             Set("PATH", DefaultPath[5..]);
@@ -98,32 +100,10 @@ public static class ContainerPlanner
                 Set(entry[..eq], entry[(eq + 1)..]);
         }
         Set("HOSTNAME", hostname);
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        defined = seen;
-        foreach (EnvVar v in container.Env)
-        {
-            string value = v.Value is not null
-                ? EnvExpansion.Expand(v.Value, n => seen.TryGetValue(n, out string? d) ? d : null)
-                : v.ValueFrom?.FieldRef is { } field ? FieldValue(pod, field.FieldPath)
-                : "";
-            seen[v.Name] = value;
-            Set(v.Name, value);
-        }
-        return env;
+        foreach (var (name, value) in containerEnv)
+            Set(name, value);
+        return names.Select(n => $"{n}={values[n]}").ToArray();
     }
-
-    private static string FieldValue(Pod pod, string path) => path switch
-    {
-        "metadata.name" => pod.Metadata.Name,
-        "metadata.namespace" => pod.Metadata.Namespace,
-        "metadata.uid" => pod.Metadata.Uid,
-        "spec.nodeName" => pod.Spec.NodeName ?? Environment.MachineName,
-        "spec.serviceAccountName" => pod.Spec.ServiceAccountName,
-        "status.hostIP" or "status.podIP" => "127.0.0.1",
-        _ when path.StartsWith("metadata.labels['", StringComparison.Ordinal) => pod.Metadata.Labels.GetValueOrDefault(path[17..^2]) ?? "",
-        _ when path.StartsWith("metadata.annotations['", StringComparison.Ordinal) => pod.Metadata.Annotations.GetValueOrDefault(path[22..^2]) ?? "",
-        _ => throw new ContainerConfigException($"unsupported fieldRef \"{path}\""),
-    };
 
     /// <summary>uid/gid from securityContext, else the image's User ("name", "uid", "uid:gid", "name:group"), else root.</summary>
     internal static (uint Uid, uint Gid, string? UserName) ResolveUser(long? runAsUser, long? runAsGroup, string imageUser, Func<string, string?>? readImageFile)

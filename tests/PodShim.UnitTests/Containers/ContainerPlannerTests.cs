@@ -227,7 +227,7 @@ public sealed class ContainerPlannerTests
     }
 
     [Fact]
-    public void UnsupportedFieldRefIsAConfigError()
+    public void UnsupportedFieldRefIsRejectedByValidationBeforePlanning()
     {
         Pod pod = TestPods.WithContainer("""
             env:
@@ -236,7 +236,8 @@ public sealed class ContainerPlannerTests
                 fieldRef:
                   fieldPath: metadata.generation
             """);
-        Assert.Throws<ContainerConfigException>(() => Plan(pod));
+        var e = Assert.Throws<PodInvalidException>(() => PodValidation.ThrowIfInvalid(pod));
+        Assert.Contains("field label not supported: metadata.generation", e.Message);
     }
 
     // ---- working directory ----
