@@ -99,6 +99,13 @@ public static class ContainerReasons
     /// <summary>Pod-level message for <see cref="DeadlineExceeded"/> (kubelet_pods.go / active_deadline.go).</summary>
     public const string DeadlineExceededMessage = "Pod was active on the node longer than the specified deadline";
 
+    /// <summary>
+    /// The waiting reason of a container that has not been created yet (convertToAPIContainerStatuses): PodInitializing
+    /// for every container, init ones included, of a pod that has init containers; ContainerCreating otherwise.
+    /// </summary>
+    public static string DefaultWaitingReason(PodShim.Manifest.Pod pod) =>
+        pod.Spec.InitContainers.Count > 0 ? PodInitializing : ContainerCreating;
+
     /// <summary>The terminated reason for an exit: OOMKilled wins, else Completed for 0, else Error.</summary>
     public static string TerminatedReason(int exitCode, bool oomKilled) =>
         oomKilled ? OOMKilled : exitCode == 0 ? Completed : Error;
