@@ -10,6 +10,7 @@ public static class Program
         var root = new RootCommand("podshim: run Kubernetes Pods on this host, as the kubelet would.");
         root.Options.Add(GlobalOptions.Root);
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(DeleteCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         return root.Parse(args).Invoke();
     }

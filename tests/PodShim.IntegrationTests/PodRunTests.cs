@@ -15,7 +15,7 @@ public sealed class PodRunTests : IDisposable
 
     private static string Pod(string name, string specExtra, params (string Name, string Script)[] containers)
     {
-        var yaml = $"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  terminationGracePeriodSeconds: 1\n{specExtra}  containers:\n";
+        var yaml = $"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n{specExtra}  containers:\n";
         foreach (var (n, script) in containers)
             yaml += $"  - name: {n}\n    image: busybox\n    command: [\"sh\", \"-c\", {Quote(script)}]\n";
         return yaml;
@@ -84,11 +84,11 @@ public sealed class PodRunTests : IDisposable
     {
         // The caller leaks fd 7 (a host directory); whatever fd N is in the keeper or the
         // container child, /proc/self/fd/N must never become the container's cwd (runc CVE-2024-21626).
-        string yaml = $"apiVersion: v1\nkind: Pod\nmetadata:\n  name: cwd-leak\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n" +
+        string yaml = $"apiVersion: v1\nkind: Pod\nmetadata:\n  name: cwd-leak\nspec:\n  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n  containers:\n" +
                       $"  - name: c\n    image: busybox\n    workingDir: /proc/self/fd/{fd}\n    command: [\"true\"]\n";
         var r = _h.Run(yaml, shellPrefix: "exec 7</etc");
         Assert.Equal(1, r.ExitCode);
-        Assert.Matches(@"^Error: container ""c"": (chdir\(/proc/self/fd/\d+\): (ENOENT|ENOTDIR)|working directory .* is outside the container's root filesystem)$", r.Stderr.Trim());
+        Assert.Matches(@"(?m)^Warning  Failed  container ""c"": (chdir\(/proc/self/fd/\d+\): (ENOENT|ENOTDIR)|working directory .* is outside the container's root filesystem)$", r.Stderr);
     }
 
     [RootFact]
@@ -103,7 +103,7 @@ public sealed class PodRunTests : IDisposable
     [RootFact]
     public void Non_root_user_has_no_effective_capabilities_and_no_new_privileges_is_set()
     {
-        string yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: nonroot\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n" +
+        string yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: nonroot\nspec:\n  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n  containers:\n" +
                       "  - name: c\n    image: busybox\n    command: [\"sh\", \"-c\", \"id -u; grep -E '^(CapEff|NoNewPrivs)' /proc/self/status\"]\n" +
                       "    securityContext:\n      runAsUser: 1000\n      allowPrivilegeEscalation: false\n";
         var r = _h.Run(yaml);
@@ -141,7 +141,7 @@ public sealed class PodRunTests : IDisposable
     public void A_mount_made_inside_a_container_is_not_in_the_hosts_mount_table()
     {
         string marker = "podshim-marker-" + Guid.NewGuid().ToString("N")[..8];
-        string yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: mnt-leak\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n" +
+        string yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: mnt-leak\nspec:\n  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n  containers:\n" +
                       $"  - name: c\n    image: busybox\n    command: [\"sh\", \"-c\", \"mkdir -p /mnt/{marker} && mount -t tmpfs tmpfs /mnt/{marker} && grep -c {marker} /proc/self/mountinfo && sleep 2\"]\n" +
                       "    securityContext:\n      privileged: true\n";
         using Process p = _h.Start(yaml);
@@ -165,11 +165,11 @@ public sealed class PodRunTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(src, "proc"), "/");
         OciImageWriter.WriteFromDirectory(Path.Combine(_h.Root, "images"), "evil:1", src, ImageConfig.Empty with { Cmd = ["/bin/sh", "-c", "echo ran"] });
 
-        string yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: evil\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: c\n    image: evil:1\n";
+        string yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: evil\nspec:\n  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: c\n    image: evil:1\n";
         var r = _h.Run(yaml);
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("/proc, /sys and /dev of the image must be directories", r.Stderr);
-        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.Single(r.Stderr.Trim().Split('\n')); // one line says why
         Assert.Empty(_h.LogLines("evil", "c"));
         Assert.False(_h.Exit("evil", "c").Started);
     }
@@ -196,11 +196,11 @@ public sealed class PodRunTests : IDisposable
     [InlineData("no-such-command", 127, "exec: \"no-such-command\": executable file not found in $PATH")]
     public void A_command_that_cannot_run_gives_126_or_127_and_one_line(string command, int expected, string message)
     {
-        string yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: badcmd\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n" +
+        string yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: badcmd\nspec:\n  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n  containers:\n" +
                       $"  - name: c\n    image: busybox\n    command: [\"{command}\"]\n";
         var r = _h.Run(yaml);
         Assert.Equal(1, r.ExitCode);
-        Assert.Equal($"Error: container \"c\": {message}", r.Stderr.Trim());
+        Assert.Equal($"Warning  Failed  container \"c\": {message}", r.Stderr.Trim());
         Assert.Equal(expected, _h.Exit("badcmd", "c").ExitCode);
     }
 
@@ -223,7 +223,7 @@ public sealed class PodRunTests : IDisposable
     [RootFact]
     public void A_missing_image_is_one_line_and_creates_nothing()
     {
-        string yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: noimage\nspec:\n  containers:\n  - name: c\n    image: no-such-image:9\n    command: [\"true\"]\n";
+        string yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: noimage\nspec:\n  restartPolicy: Never\n  containers:\n  - name: c\n    image: no-such-image:9\n    command: [\"true\"]\n";
         var r = _h.Run(yaml);
         Assert.Equal(1, r.ExitCode);
         string err = r.Stderr.Trim();

@@ -1,39 +1,65 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using PodShim.Interop;
 using PodShim.Interop.Syscalls;
 using PodShim.Manifest;
 using PodShim.Runtime.Containers;
 using PodShim.Runtime.Images;
+using PodShim.Runtime.Logs;
 using PodShim.Runtime.Pods;
+using PodShim.Runtime.State;
+using PodShim.Runtime.Status;
 
 namespace PodShim.Cli.Commands;
 
-/// <summary>`podshim run -f pod.yaml`: runs one pod in the foreground until its containers end or Ctrl-C.</summary>
+/// <summary>
+/// `podshim run -f pod.yaml`: runs one pod in the foreground as the kubelet would, printing a
+/// kubectl-style row at every STATUS change and the containers' logs. Exit code 0 when the pod
+/// Succeeded, else 1. Ctrl-C (or `podshim delete pod`) terminates it gracefully.
+/// </summary>
 internal static class RunCommand
 {
     public static Command Create()
     {
         var file = new Option<string>("--filename", "-f") { Description = "Pod manifest (YAML or JSON)", Required = true };
-        var command = new Command("run", "Run a pod in the foreground; Ctrl-C terminates it gracefully.") { file };
-        command.SetAction(result => Run(result, result.GetValue(file)!));
+        var timeout = new Option<string?>("--timeout") { Description = "Terminate the pod and fail after this long (e.g. 30s, 5m)" };
+        var remove = new Option<bool>("--rm") { Description = "Remove the pod (status, logs) when the command ends" };
+        var command = new Command("run", "Run a pod in the foreground; Ctrl-C terminates it gracefully.") { file, timeout, remove };
+        command.SetAction(result => Run(result, result.GetValue(file)!, result.GetValue(timeout), result.GetValue(remove)));
         return command;
     }
 
-    private static int Run(ParseResult result, string file)
+    private static int Run(ParseResult result, string file, string? timeoutText, bool remove)
     {
+        PodPaths? created = null;
         try
         {
             if (!Posix.IsRoot)
                 throw new PodRunException("podshim run must be run as root");
+            TimeSpan? timeout = timeoutText is null ? null : ParseDuration(timeoutText);
             string text = file == "-" ? Console.In.ReadToEnd() : File.ReadAllText(file);
             var pods = ManifestLoader.LoadText(text, file).OfType<Pod>().ToList();
             if (pods.Count != 1)
                 throw new PodRunException($"{file}: run takes exactly one Pod, found {pods.Count}");
+            Pod pod = pods[0];
+            PodValidation.ThrowIfInvalid(pod);
+            StateLayout layout = GlobalOptions.Layout(result);
+            // A foreground run says at once when an image is missing, before anything is created.
+            var images = ImageStore.ForRoot(layout.Root);
+            foreach (Container c in pod.Spec.AllContainers)
+                images.Resolve(c.Image);
 
-            // Nothing in a pod may open this process's /proc/<pid>/exe or memory while its children enter it.
+            PodPaths paths = layout.Pod(pod.Metadata.Namespace, pod.Metadata.Name);
+            PodStore.Create(paths, pod.Metadata.Name);
+            created = paths;
+            File.WriteAllText(paths.Manifest, text);
+            AtomicFile.WriteAllText(paths.SupervisorPid, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+
+            // Nothing in a pod may open this process's /proc/<pid>/exe or memory.
             Posix.SetNonDumpable();
             using var terminate = new CancellationTokenSource();
+            bool timedOut = false;
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
             void Cancel(PosixSignalContext context)
@@ -41,17 +67,101 @@ internal static class RunCommand
                 context.Cancel = true;
                 terminate.Cancel();
             }
+            using var timer = timeout is { } t ? new Timer(_ => { timedOut = true; terminate.Cancel(); }, null, t, Timeout.InfiniteTimeSpan) : null;
 
-            var runner = new ForegroundPodRunner(GlobalOptions.Layout(result), NativeLibraryResolver.BinDirectory,
-                LinuxSyscalls.Instance, Console.Out, Console.Error);
-            return runner.Run(pods[0], text, terminate.Token);
+            using var logs = new CriLogFollower(Console.Out, Console.Error, TimeSpan.FromMilliseconds(50));
+            using var supervisor = new PodSupervisor(pod, layout, NativeLibraryResolver.BinDirectory, LinuxSyscalls.Instance, TimeProvider.System);
+            var printer = new StatusRows(pod, Console.Out);
+            supervisor.AttemptStarted += (name, log) => logs.Add(name, log);
+            supervisor.Lifecycle.StatusChanged += printer.Print;
+            supervisor.Warning += (reason, message) => Console.Error.WriteLine($"Warning  {reason}  {message}");
+            PodStatusInfo final = supervisor.Run(terminate.Token, () => DeleteRequest.ReadGrace(paths));
+            logs.Poll();
+            if (timedOut)
+                Console.Error.WriteLine($"Error: timed out after {timeoutText} waiting for pod/{pod.Metadata.Name}");
+            File.Delete(paths.SupervisorPid);
+            if (remove)
+                PodStore.Remove(paths, LinuxSyscalls.Instance);
+            return final.Phase == "Succeeded" && !timedOut ? 0 : 1;
         }
         catch (Exception e) when (e is ManifestException or PodInvalidException or ImageNotFoundException or PodRunException
-                                      or NativeException or SpawnException or ContainerConfigException or IOException or UnauthorizedAccessException
-                                      or InvalidOperationException)
+                                      or NativeException or SpawnException or ContainerConfigException or IOException
+                                      or UnauthorizedAccessException or InvalidOperationException or FormatException)
         {
-            Console.Error.WriteLine($"Error: {e.Message}");
+            Console.Error.WriteLine(e.Message.StartsWith("Error", StringComparison.Ordinal) ? e.Message : $"Error: {e.Message}");
+            // A pod this command created and could not run leaves nothing behind.
+            TryRemove(created);
             return 1;
+        }
+    }
+
+    private static void TryRemove(PodPaths? paths)
+    {
+        if (paths is null)
+            return;
+        try
+        {
+            PodStore.Remove(paths, LinuxSyscalls.Instance);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Durations as kubectl takes them: 30s, 5m, 1h, 1h30m, 500ms, or plain seconds.</summary>
+    internal static TimeSpan ParseDuration(string text)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds))
+            return TimeSpan.FromSeconds(seconds);
+        TimeSpan total = TimeSpan.Zero;
+        int i = 0;
+        while (i < text.Length)
+        {
+            int start = i;
+            while (i < text.Length && (char.IsDigit(text[i]) || text[i] == '.'))
+                i++;
+            int unitStart = i;
+            while (i < text.Length && char.IsLetter(text[i]))
+                i++;
+            if (start == unitStart || unitStart == i)
+                throw new FormatException($"invalid duration \"{text}\"");
+            double value = double.Parse(text[start..unitStart], CultureInfo.InvariantCulture);
+            total += text[unitStart..i] switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(value),
+                "s" => TimeSpan.FromSeconds(value),
+                "m" => TimeSpan.FromMinutes(value),
+                "h" => TimeSpan.FromHours(value),
+                _ => throw new FormatException($"invalid duration \"{text}\""),
+            };
+        }
+        return total;
+    }
+
+    /// <summary>kubectl get pod -w: a header, then a row whenever READY, STATUS or RESTARTS changes.</summary>
+    private sealed class StatusRows(Pod pod, TextWriter output)
+    {
+        private string? _last;
+        private bool _header;
+
+        public void Print(PodStatusInfo status)
+        {
+            KubectlRow row = KubectlPrinter.Row(pod, status, DateTimeOffset.UtcNow);
+            string key = $"{row.Ready}|{row.Status}|{row.Restarts}";
+            if (key == _last)
+                return;
+            _last = key;
+            int width = Math.Max(4, row.Name.Length) + 3;
+            lock (output)
+            {
+                if (!_header)
+                {
+                    output.WriteLine($"{"NAME".PadRight(width)}{"READY",-8}{"STATUS",-24}{"RESTARTS",-12}AGE");
+                    _header = true;
+                }
+                output.WriteLine($"{row.Name.PadRight(width)}{row.Ready,-8}{row.Status,-24}{row.Restarts,-12}{row.Age}");
+                output.Flush();
+            }
         }
     }
 }

@@ -12,8 +12,10 @@ public sealed class ContainerInstance : IDisposable
 {
     private readonly SpawnedContainer _spawned;
 
-    private ContainerInstance(string name, AttemptPaths paths, SpawnedContainer spawned, SafeFdHandle? pidfd)
+    private ContainerInstance(string name, AttemptPaths paths, SpawnedContainer spawned, SafeFdHandle? pidfd, ContainerLaunch launch, ImageConfig image)
     {
+        Launch = launch;
+        Image = image;
         Name = name;
         Paths = paths;
         _spawned = spawned;
@@ -21,6 +23,9 @@ public sealed class ContainerInstance : IDisposable
     }
 
     public string Name { get; }
+    /// <summary>The process this attempt runs (its user, capabilities, env: exec hooks and probes run the same way).</summary>
+    public ContainerLaunch Launch { get; }
+    public ImageConfig Image { get; }
     public AttemptPaths Paths { get; }
     public int ContainerPid => _spawned.ContainerPid;
     public int KeeperPid => _spawned.KeeperPid;
@@ -76,7 +81,7 @@ public sealed class ContainerInstance : IDisposable
             pidfd = Posix.PidfdOpen(spawned.ContainerPid);
             AtomicFile.WriteAllText(paths.ContainerPid, spawned.ContainerPid.ToString(CultureInfo.InvariantCulture) + "\n");
             spawned.Start();
-            return new ContainerInstance(container.Name, paths, spawned, pidfd);
+            return new ContainerInstance(container.Name, paths, spawned, pidfd, launch, image.Config);
         }
         catch
         {

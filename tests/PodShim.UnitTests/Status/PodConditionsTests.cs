@@ -155,6 +155,18 @@ public class PodConditionsTests
     }
 
     [Fact]
+    public void Only_the_status_decides_a_transition_not_reason_or_message()
+    {
+        var pod = Pod("Never", "", "x");
+        var running = PodConditions.Compute(pod, L(), L(Running("x", ready: false)), "Running", true, [], Earlier);
+        Assert.Equal("ContainersNotReady", Get(running, "Ready").Reason);
+        var done = PodConditions.Compute(pod, L(), L(Exited("x", 0)), "Succeeded", true, running, Now);
+        Assert.Equal("False|PodCompleted|", Show(Get(done, "Ready")));
+        Assert.Equal(Earlier, Get(done, "Ready").LastTransitionTime);
+        Assert.Equal(Earlier, Get(done, "ContainersReady").LastTransitionTime);
+    }
+
+    [Fact]
     public void A_condition_missing_from_previous_gets_now()
     {
         var pod = Pod("Always", "", "x");

@@ -1,0 +1,28 @@
+using PodShim.Manifest;
+
+namespace PodShim.Runtime.Lifecycle;
+
+public enum HookKind { PostStart, PreStop }
+
+/// <summary>
+/// What the lifecycle asks of the world. Implementations never call back into the lifecycle
+/// synchronously: results come back as events through <see cref="PodLifecycle.Post"/>.
+/// </summary>
+public interface IPodRuntime
+{
+    /// <summary>Creates and starts attempt <paramref name="attempt"/> of a container (fresh writable layer):
+    /// then posts <see cref="ContainerStarted"/> or <see cref="ContainerStartFailed"/>, and later <see cref="ContainerExited"/>.</summary>
+    void StartContainer(Container container, int attempt);
+
+    /// <summary>Runs a lifecycle hook handler for the running attempt; posts <see cref="HookCompleted"/>.</summary>
+    void RunHook(Container container, int attempt, HookKind kind, LifecycleHandler handler);
+
+    /// <summary>Signals the attempt's main process (no-op when it is gone).</summary>
+    void Signal(Container container, int attempt, int signal);
+
+    /// <summary>The signal that stops this container (the image's StopSignal, else SIGTERM).</summary>
+    int StopSignal(Container container);
+
+    /// <summary>Restarts the pod sandbox (the holder) after it was lost; posts <see cref="SandboxReady"/>.</summary>
+    void RecreateSandbox();
+}
