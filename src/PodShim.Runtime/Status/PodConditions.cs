@@ -34,7 +34,7 @@ public static class PodConditions
         {
             var (type, status, reason, message) = raw[i];
             var old = previous.FirstOrDefault(p => p.Type == type);
-            var since = old is not null && old.Status == status && old.Reason == reason ? old.LastTransitionTime : now;
+            var since = old is not null && old.Status == status ? old.LastTransitionTime : now;
             result[i] = new PodCondition(type, status, reason, message, since);
         }
         return result;
