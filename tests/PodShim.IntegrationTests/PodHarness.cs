@@ -21,7 +21,7 @@ public sealed class PodHarness : IDisposable
     public string Root { get; }
 
     public static string RepoRoot { get; } = FindRepoRoot();
-    public static string Podshim => Path.Combine(RepoRoot, "bin", "podshim");
+    public static string PodshimPath => Path.Combine(RepoRoot, "bin", "podshim");
 
     public string PodDir(string pod, string ns = "default") => Path.Combine(Root, "pods", $"{ns}_{pod}");
     public string AttemptDir(string pod, string container, int attempt = 0) => Path.Combine(PodDir(pod), "containers", container, attempt.ToString(CultureInfo.InvariantCulture));
@@ -34,12 +34,14 @@ public sealed class PodHarness : IDisposable
     }
 
     /// <summary>Starts `podshim run -f` for a manifest; optionally through bash to set up inherited fds.</summary>
-    public Process Start(string yaml, string? shellPrefix = null)
+    public Process Start(string yaml, string? shellPrefix = null, IReadOnlyList<string>? extraArgs = null)
     {
         string manifest = WriteManifest(yaml);
         var psi = shellPrefix is null
-            ? new ProcessStartInfo(Podshim) { ArgumentList = { "run", "-f", manifest, "--root", Root } }
-            : new ProcessStartInfo("/bin/bash") { ArgumentList = { "-c", $"{shellPrefix}; exec \"$0\" run -f \"$1\" --root \"$2\"", Podshim, manifest, Root } };
+            ? new ProcessStartInfo(PodshimPath) { ArgumentList = { "run", "-f", manifest, "--root", Root } }
+            : new ProcessStartInfo("/bin/bash") { ArgumentList = { "-c", $"{shellPrefix}; exec \"$0\" run -f \"$1\" --root \"$2\" \"${{@:3}}\"", PodshimPath, manifest, Root } };
+        foreach (string arg in extraArgs ?? [])
+            psi.ArgumentList.Add(arg);
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.RedirectStandardInput = true;
@@ -49,9 +51,26 @@ public sealed class PodHarness : IDisposable
     public sealed record RunResult(int ExitCode, string Stdout, string Stderr);
 
     /// <summary>Runs a pod to its end (bounded by timeout; then the test fails).</summary>
-    public RunResult Run(string yaml, int timeoutMs = 60_000, string? shellPrefix = null)
+    public RunResult Run(string yaml, int timeoutMs = 60_000, string? shellPrefix = null, IReadOnlyList<string>? extraArgs = null)
     {
-        using Process p = Start(yaml, shellPrefix);
+        using Process p = Start(yaml, shellPrefix, extraArgs);
+        return Finish(p, timeoutMs);
+    }
+
+    /// <summary>Runs any podshim command against this root.</summary>
+    public RunResult Podshim(params string[] args)
+    {
+        var psi = new ProcessStartInfo(PodshimPath) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in args)
+            psi.ArgumentList.Add(arg);
+        psi.ArgumentList.Add("--root");
+        psi.ArgumentList.Add(Root);
+        using Process p = Process.Start(psi)!;
+        return Finish(p, 120_000);
+    }
+
+    private static RunResult Finish(Process p, int timeoutMs)
+    {
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeoutMs))
@@ -87,8 +106,10 @@ public sealed class PodHarness : IDisposable
     public string[] CriRecords(string pod, string container) =>
         File.ReadAllText(Path.Combine(AttemptDir(pod, container), "log")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    public ExitRecord Exit(string pod, string container) =>
-        ExitRecord.Parse(File.ReadAllText(Path.Combine(AttemptDir(pod, container), "exit.json")));
+    public ExitRecord Exit(string pod, string container) => ExitOf(pod, container, 0);
+
+    public ExitRecord ExitOf(string pod, string container, int attempt) =>
+        ExitRecord.Parse(File.ReadAllText(Path.Combine(AttemptDir(pod, container, attempt), "exit.json")));
 
     /// <summary>Polls until a file exists (e.g. container.pid, exit.json).</summary>
     public static void WaitForFile(string path, int timeoutMs = 30_000)

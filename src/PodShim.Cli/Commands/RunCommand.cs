@@ -70,12 +70,20 @@ internal static class RunCommand
             using var timer = timeout is { } t ? new Timer(_ => { timedOut = true; terminate.Cancel(); }, null, t, Timeout.InfiniteTimeSpan) : null;
 
             using var logs = new CriLogFollower(Console.Out, Console.Error, TimeSpan.FromMilliseconds(50));
-            using var supervisor = new PodSupervisor(pod, layout, NativeLibraryResolver.BinDirectory, LinuxSyscalls.Instance, TimeProvider.System);
+            var supervisor = new PodSupervisor(pod, layout, NativeLibraryResolver.BinDirectory, LinuxSyscalls.Instance, TimeProvider.System);
             var printer = new StatusRows(pod, Console.Out);
             supervisor.AttemptStarted += (name, log) => logs.Add(name, log);
             supervisor.Lifecycle.StatusChanged += printer.Print;
             supervisor.Warning += (reason, message) => Console.Error.WriteLine($"Warning  {reason}  {message}");
-            PodStatusInfo final = supervisor.Run(terminate.Token, () => DeleteRequest.ReadGrace(paths));
+            PodStatusInfo final;
+            try
+            {
+                final = supervisor.Run(terminate.Token, () => DeleteRequest.ReadGrace(paths));
+            }
+            finally
+            {
+                supervisor.Dispose();
+            }
             logs.Poll();
             if (timedOut)
                 Console.Error.WriteLine($"Error: timed out after {timeoutText} waiting for pod/{pod.Metadata.Name}");

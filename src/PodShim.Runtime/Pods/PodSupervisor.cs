@@ -300,10 +300,11 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     public void Dispose()
     {
         _disposed = true;
+        // Cleanup only: kill what still runs and wait for its keeper; the records are not needed here.
         foreach (ContainerInstance instance in _instances.Values)
         {
             instance.Signal(Posix.SIGKILL);
-            instance.WaitExit(5_000);
+            Posix.WaitExit(instance.KeeperPidfd, 5_000);
             instance.Dispose();
         }
         _instances.Clear();
