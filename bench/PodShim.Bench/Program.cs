@@ -1,17 +1,18 @@
 using PodShim.Bench;
 
-// bench/run.sh [spawn [N] | manifest]; no argument runs both.
+// bench/run.sh [spawn [N] | run [N] | manifest]; no argument runs them all.
 string what = args.Length > 0 ? args[0] : "all";
 return what switch
 {
     "spawn" => SpawnBenchmark.Run(args[1..]),
+    "run" => RunBenchmark.Run(args[1..]),
     "manifest" => ManifestBenchmark.Run(),
-    "all" => Math.Max(ManifestBenchmark.Run(), SpawnBenchmark.Run([])),
+    "all" => new[] { ManifestBenchmark.Run(), SpawnBenchmark.Run([]), RunBenchmark.Run([]) }.Max(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench/run.sh [spawn [N] | manifest]");
+    Console.Error.WriteLine("usage: bench/run.sh [spawn [N] | run [N] | manifest]");
     return 2;
 }

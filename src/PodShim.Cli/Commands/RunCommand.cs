@@ -35,6 +35,7 @@ internal static class RunCommand
         PodPaths? created = null;
         try
         {
+            StartupTrace.Mark("run: command parsed");
             if (!Posix.IsRoot)
                 throw new PodRunException("podshim run must be run as root");
             TimeSpan? timeout = timeoutText is null ? null : ParseDuration(timeoutText);
@@ -43,12 +44,15 @@ internal static class RunCommand
             if (pods.Count != 1)
                 throw new PodRunException($"{file}: run takes exactly one Pod, found {pods.Count}");
             Pod pod = pods[0];
+            StartupTrace.Mark("manifest loaded");
             PodValidation.ThrowIfInvalid(pod);
+            StartupTrace.Mark("manifest validated");
             StateLayout layout = GlobalOptions.Layout(result);
             // A foreground run says at once when an image is missing, before anything is created.
             var images = ImageStore.ForRoot(layout.Root);
             foreach (Container c in pod.Spec.AllContainers)
                 images.Resolve(c.Image);
+            StartupTrace.Mark("images resolved");
 
             PodPaths paths = layout.Pod(pod.Metadata.Namespace, pod.Metadata.Name);
             PodStore.Create(paths, pod.Metadata.Name);
@@ -72,6 +76,7 @@ internal static class RunCommand
             using var logs = new CriLogFollower(Console.Out, Console.Error, TimeSpan.FromMilliseconds(50));
             var supervisor = new PodSupervisor(pod, layout, NativeLibraryResolver.BinDirectory, LinuxSyscalls.Instance, TimeProvider.System);
             var printer = new StatusRows(pod, Console.Out);
+            StartupTrace.Mark("supervisor created");
             supervisor.AttemptStarted += (name, log) => logs.Add(name, log);
             supervisor.Lifecycle.StatusChanged += printer.Print;
             supervisor.Warning += (reason, message) => Console.Error.WriteLine($"Warning  {reason}  {message}");

@@ -59,7 +59,9 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     /// </summary>
     public PodStatusInfo Run(CancellationToken terminate, Func<TimeSpan?> grace)
     {
+        StartupTrace.Mark("creating sandbox");
         _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys);
+        StartupTrace.Mark("sandbox ready");
         WatchHolder(_sandbox);
         using CancellationTokenRegistration registration = terminate.Register(() => Lifecycle.Post(new TerminateRequested(grace())));
         Lifecycle.Start();
@@ -110,6 +112,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
             return;
         }
         _instances[(container.Name, attempt)] = instance;
+        StartupTrace.Mark($"started {container.Name}#{attempt}");
         Lifecycle.Post(new ContainerStarted(container.Name, attempt, DateTimeOffset.UtcNow));
         var waiter = new Thread(() =>
         {
