@@ -94,6 +94,22 @@ public sealed class ContainerInstance : IDisposable
         }
     }
 
+    /// <summary>A command run inside this attempt as its own process runs: same user, groups, capabilities, env, cwd
+    /// (exec hooks, exec probes, `podshim exec`).</summary>
+    public ExecRequest ExecRequest(IReadOnlyList<string> argv, string keeperPath) => new()
+    {
+        TargetPidfd = ContainerPidfd ?? throw new InvalidOperationException($"container \"{Name}\" has no process"),
+        Argv = argv,
+        Env = Launch.Env,
+        WorkingDirectory = Launch.WorkingDirectory,
+        Uid = Launch.Uid,
+        Gid = Launch.Gid,
+        SupplementalGroups = Launch.SupplementalGroups,
+        CapabilityBoundingSet = Launch.Capabilities,
+        NoNewPrivileges = Launch.NoNewPrivileges,
+        KeeperPath = keeperPath,
+    };
+
     /// <summary>Sends a signal to the container's main process; false when it is gone.</summary>
     public bool Signal(int signal) => ContainerPidfd is { } fd && Posix.SendSignal(fd, signal);
 

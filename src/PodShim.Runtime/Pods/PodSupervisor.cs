@@ -241,20 +241,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
                 return (false, $"{what} failed: container {container.Name} is not running");
             if (handler.Exec is { } exec)
             {
-                ContainerLaunch l = instance.Launch;
-                var request = new ExecRequest
-                {
-                    TargetPidfd = instance.ContainerPidfd,
-                    Argv = exec.Command,
-                    Env = l.Env,
-                    WorkingDirectory = l.WorkingDirectory,
-                    Uid = l.Uid,
-                    Gid = l.Gid,
-                    SupplementalGroups = l.SupplementalGroups,
-                    CapabilityBoundingSet = l.Capabilities,
-                    NoNewPrivileges = l.NoNewPrivileges,
-                    KeeperPath = Path.Combine(_binDirectory, "podshim-keeper"),
-                };
+                ExecRequest request = instance.ExecRequest(exec.Command, Path.Combine(_binDirectory, "podshim-keeper"));
                 // An exec hook has no timeout of its own (kubelet); preStop is bounded by the grace timer.
                 ExecOutcome outcome = ExecRunner.Run(request, TimeSpan.FromDays(1));
                 if (outcome.ExitCode == 0)
