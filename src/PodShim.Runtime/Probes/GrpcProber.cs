@@ -78,7 +78,9 @@ public sealed class GrpcProber
         try
         {
             using HttpResponseMessage response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token).ConfigureAwait(false);
-            byte[] body = await response.Content.ReadAsByteArrayAsync(cts.Token).ConfigureAwait(false);
+            byte[]? body = await ReadBodyAsync(response.Content, cts.Token).ConfigureAwait(false);
+            if (body is null)
+                return RpcError(GrpcStatusCode.ResourceExhausted, $"grpc: received message larger than max ({GrpcHealthWire.MaxMessage} bytes)", within);
             return Evaluate(response, body, within);
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException || (cts.IsCancellationRequested && e is HttpRequestException or IOException))
@@ -98,6 +100,23 @@ public sealed class GrpcProber
         {
             return Fail($"error: health rpc probe failed: rpc error: code = Unavailable desc = {Innermost(e)}");
         }
+    }
+
+    /// <summary>The response body, or null past one maximal message (grpc-go's default receive limit, 4 MiB).</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpContent content, CancellationToken token)
+    {
+        const int Limit = GrpcHealthWire.MaxMessage + 5;
+        using Stream stream = await content.ReadAsStreamAsync(token).ConfigureAwait(false);
+        var body = new MemoryStream();
+        byte[] buffer = new byte[16 * 1024];
+        int n;
+        while ((n = await stream.ReadAsync(buffer, token).ConfigureAwait(false)) > 0)
+        {
+            if (body.Length + n > Limit)
+                return null;
+            body.Write(buffer, 0, n);
+        }
+        return body.ToArray();
     }
 
     private static ProbeResult Fail(string message) => new(ProbeOutcome.Failure, message);

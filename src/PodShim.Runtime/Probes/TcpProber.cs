@@ -39,6 +39,8 @@ public sealed partial class TcpProber
         _socketFactory = socketFactory;
         if (IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address))
         {
+            if (address.IsIPv4MappedToIPv6)
+                address = address.MapToIPv4();
             _address = address;
             _sockaddr = SockAddr(address, port);
         }
@@ -68,6 +70,8 @@ public sealed partial class TcpProber
             }
             if (address is null)
                 return new ProbeResult(ProbeOutcome.Failure, $"dial tcp: lookup {_host}: no such host");
+            if (address.IsIPv4MappedToIPv6)
+                address = address.MapToIPv4();
             sockaddr = SockAddr(address, _port);
             prefix = $"dial tcp {JoinHostPort(address.ToString(), _port)}: ";
         }
@@ -154,8 +158,6 @@ public sealed partial class TcpProber
     /// <summary>struct sockaddr_in / sockaddr_in6, as connect(2) takes it.</summary>
     internal static byte[] SockAddr(IPAddress address, int port)
     {
-        if (address.IsIPv4MappedToIPv6)
-            address = address.MapToIPv4();
         byte[] sa;
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {

@@ -56,6 +56,10 @@ public sealed class GrpcHealthServer : IAsyncLifetime
                 context.Response.AppendTrailer("grpc-status", "5");
                 context.Response.AppendTrailer("grpc-message", "unknown%20service");
                 return;
+            case "huge":                  // a message past grpc-go's 4 MiB receive limit
+                await context.Response.Body.WriteAsync(GrpcHealthWire.Frame(new byte[GrpcHealthWire.MaxMessage + 1]));
+                context.Response.AppendTrailer("grpc-status", "0");
+                return;
             case "slow":
                 await Task.Delay(3_000, context.RequestAborted);
                 break;
@@ -128,6 +132,13 @@ public class GrpcProberTests(GrpcHealthServer server) : IClassFixture<GrpcHealth
     public void ErrorStatus_InTrailers()
     {
         Assert.Equal(new ProbeResult(ProbeOutcome.Failure, "error: health rpc probe failed: rpc error: code = NotFound desc = unknown service"), Probe("missing"));
+    }
+
+    [Fact]
+    public void OversizedResponse_IsRejected()
+    {
+        Assert.Equal(new ProbeResult(ProbeOutcome.Failure,
+            "error: health rpc probe failed: rpc error: code = ResourceExhausted desc = grpc: received message larger than max (4194304 bytes)"), Probe("huge", 5));
     }
 
     [Fact]

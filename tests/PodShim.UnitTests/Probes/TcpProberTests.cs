@@ -168,6 +168,16 @@ public class TcpProberTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Ipv4MappedAddress_IsProbedOverIpv4()
+    {
+        using Socket listener = Listen();
+        var families = new List<AddressFamily>();
+        var prober = new TcpProber("::ffff:127.0.0.1", Port(listener), f => { families.Add(f); return NewSocket(f); });
+        Assert.Equal(ProbeOutcome.Success, prober.Probe(TimeSpan.FromSeconds(1)).Outcome);
+        Assert.Equal([AddressFamily.InterNetwork], families);
+    }
+
+    [Fact]
     public void HostName_IsResolved()
     {
         using Socket listener = Listen();
