@@ -1,18 +1,19 @@
 using PodShim.Bench;
 
-// bench/run.sh [spawn [N] | run [N] | manifest]; no argument runs them all.
+// bench/run.sh [spawn [N] | run [N] | manifest | http [N]]; no argument runs them all but http.
 string what = args.Length > 0 ? args[0] : "all";
 return what switch
 {
     "spawn" => SpawnBenchmark.Run(args[1..]),
     "run" => RunBenchmark.Run(args[1..]),
     "manifest" => ManifestBenchmark.Run(),
+    "http" => HttpProbeBenchmark.Run(args[1..]),
     "all" => new[] { ManifestBenchmark.Run(), SpawnBenchmark.Run([]), RunBenchmark.Run([]) }.Max(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench/run.sh [spawn [N] | run [N] | manifest]");
+    Console.Error.WriteLine("usage: bench/run.sh [spawn [N] | run [N] | manifest | http [N]]");
     return 2;
 }

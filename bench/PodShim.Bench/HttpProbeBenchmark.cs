@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using PodShim.Runtime.Probes;
+using PodShim.Runtime.Probes.Http;
+
+namespace PodShim.Bench;
+
+/// <summary>
+/// HTTP probe figures (issue 5), measured, never asserted, loopback only:
+///  1. bytes allocated per probe over 10 000 probes (GC.GetAllocatedBytesForCurrentThread), with the socket the
+///     factory creates measured apart (10 000 × new Socket + Dispose);
+///  2. probes/s and CPU µs per probe (thread CPU time) on one core against a keep-nothing server in another process
+///     (bench/c/http_loop.c, pinned to the other core), next to a plain C loop (connect+write+read+close) on the same
+///     server and core.
+/// bench/run.sh http [N] (default 20 000 probes for the throughput runs).
+/// </summary>
+internal static partial class HttpProbeBenchmark
+{
+    public static int Run(string[] args)
+    {
+        int n = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
+        int cpus = Environment.ProcessorCount;
+        int clientCpu = 0, serverCpu = cpus > 1 ? 1 : -1;
+
+        string dir = Path.Combine(Path.GetTempPath(), "podshim-bench-http-" + Environment.ProcessId);
+        Directory.CreateDirectory(dir);
+        Process? server = null;
+        try
+        {
+            string exe = Path.Combine(dir, "http_loop");
+            string source = FindSource();
+            Exec("gcc", $"-O2 -Wall -o \"{exe}\" \"{source}\"");
+            server = Process.Start(new ProcessStartInfo(exe, $"server {serverCpu} 300") { RedirectStandardOutput = true })!;
+            int port = int.Parse(server.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
+            Console.WriteLine($"http: keep-nothing server (C, pid {server.Id}, cpu {serverCpu}) on 127.0.0.1:{port}; client on cpu {clientCpu}; {cpus} cpus");
+
+            var spec = new HttpProbeSpec("HTTP", "127.0.0.1", port, "/", []);
+            using var prober = new HttpProber(spec, NewSocket);
+            TimeSpan timeout = TimeSpan.FromSeconds(1);
+
+            int figure = 0;
+            var thread = new Thread(() => figure = Measure(prober, timeout, n, clientCpu, exe, port)) { Name = "http-bench" };
+            thread.Start();
+            thread.Join();
+            return figure;
+        }
+        finally
+        {
+            if (server is { HasExited: false }) server.Kill();
+            server?.Dispose();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static Socket NewSocket(AddressFamily family) => new(family, SocketType.Stream, ProtocolType.Tcp);
+
+    private static int Measure(HttpProber prober, TimeSpan timeout, int n, int cpu, string exe, int port)
+    {
+        Pin(cpu);
+        // Warm up (JIT tiering, pools), and check the server answers.
+        for (int i = 0; i < 5_000; i++)
+        {
+            ProbeResult r = prober.Probe(timeout);
+            if (r.Outcome != ProbeOutcome.Success) { Console.Error.WriteLine($"http: warm-up probe {i}: {r}"); return 1; }
+        }
+
+        // 1. Allocation.
+        const int allocN = 10_000;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < allocN; i++) NewSocket(AddressFamily.InterNetwork).Dispose();
+        long socketBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        int failures = 0;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < allocN; i++)
+            if (prober.Probe(timeout).Outcome != ProbeOutcome.Success) failures++;
+        long probeBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        Console.WriteLine($"http alloc: {allocN} probes: {(double)probeBytes / allocN:F1} B/probe in total; the factory's socket alone "
+            + $"(new Socket + Dispose) {(double)socketBytes / allocN:F1} B; the prober's own {(double)(probeBytes - socketBytes) / allocN:F1} B/probe; failures {failures}");
+
+        // 2. Throughput and CPU, then the C loop on the same core and server.
+        failures = 0;
+        long wall0 = Stopwatch.GetTimestamp();
+        double cpu0 = ThreadCpuSeconds();
+        for (int i = 0; i < n; i++)
+            if (prober.Probe(timeout).Outcome != ProbeOutcome.Success) failures++;
+        double cpuSeconds = ThreadCpuSeconds() - cpu0;
+        double wallSeconds = Stopwatch.GetElapsedTime(wall0).TotalSeconds;
+        double dotnetCpuUs = cpuSeconds / n * 1e6;
+        Console.WriteLine($"http probe (.NET): {n} probes in {wallSeconds:F3} s = {n / wallSeconds:F0}/s; thread CPU {dotnetCpuUs:F1} µs/probe; failures {failures}");
+
+        string line = Exec(exe, $"client {cpu} {port} {n}").Trim();
+        string[] f = line.Split(' ');
+        double cWall = double.Parse(f[1], CultureInfo.InvariantCulture), cCpu = double.Parse(f[2], CultureInfo.InvariantCulture);
+        double cCpuUs = cCpu / n * 1e6;
+        Console.WriteLine($"http C loop:       {n} iterations in {cWall:F3} s = {n / cWall:F0}/s; thread CPU {cCpuUs:F1} µs/iteration; failures {f[3]}");
+        Console.WriteLine($"http: .NET/C CPU per probe = {dotnetCpuUs / cCpuUs:F2}x; wall rate ratio = {(n / wallSeconds) / (n / cWall):F2}");
+        return 0;
+    }
+
+    private static string FindSource()
+    {
+        for (string? d = AppContext.BaseDirectory; d is not null; d = Path.GetDirectoryName(d))
+        {
+            string candidate = Path.Combine(d, "bench", "c", "http_loop.c");
+            if (File.Exists(candidate)) return candidate;
+        }
+        string cwd = Path.Combine(Directory.GetCurrentDirectory(), "bench", "c", "http_loop.c");
+        return File.Exists(cwd) ? cwd : throw new FileNotFoundException("bench/c/http_loop.c");
+    }
+
+    private static string Exec(string file, string arguments)
+    {
+        using var p = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true })!;
+        string output = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(300_000)) { p.Kill(); throw new TimeoutException(file); }
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {arguments}: exit {p.ExitCode}");
+        return output;
+    }
+
+    private static void Pin(int cpu)
+    {
+        if (cpu < 0) return;
+        Span<ulong> mask = stackalloc ulong[16];
+        mask.Clear();
+        mask[cpu / 64] = 1UL << (cpu % 64);
+        unsafe
+        {
+            fixed (ulong* p = mask) _ = sched_setaffinity(0, (nuint)(mask.Length * 8), p);
+        }
+    }
+
+    private static unsafe double ThreadCpuSeconds()
+    {
+        long* ts = stackalloc long[2];
+        clock_gettime(3 /* CLOCK_THREAD_CPUTIME_ID */, ts);
+        return ts[0] + ts[1] / 1e9;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int sched_setaffinity(int pid, nuint size, ulong* mask);
+
+    [LibraryImport("libc")]
+    private static unsafe partial int clock_gettime(int clock, long* ts);
+}
