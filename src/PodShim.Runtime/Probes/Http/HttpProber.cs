@@ -103,9 +103,10 @@ public sealed partial class HttpProber : IDisposable
                     {
                         string location = exchange.Location();
                         Redirect next = ResolveRedirect(target, location);
-                        if (next.Error is not null)
+                        bool offHost = next.HostName is not null && next.HostName != _hostName; // the kubelet's checker keeps this response
+                        if (!offHost && next.Error is not null)
                             return new ProbeResult(ProbeOutcome.Failure, $"Get \"{target.Url}\": {next.Error}");
-                        if (next.HostName == _hostName) // otherwise the kubelet's checker keeps this response
+                        if (!offHost)
                         {
                             if (request + 1 >= MaxRedirectRequests)
                                 return new ProbeResult(ProbeOutcome.Failure, $"Get \"{location}\": stopped after 10 redirects");
@@ -127,6 +128,7 @@ public sealed partial class HttpProber : IDisposable
                 }
                 finally
                 {
+                    buffer = exchange.Buffer; // returned once, below, even if it grew and something threw
                     exchange.Dispose();
                 }
             }

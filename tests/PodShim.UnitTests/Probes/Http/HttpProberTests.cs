@@ -169,6 +169,16 @@ public class HttpProberTests
     }
 
     [Fact]
+    public void TimeoutWhileReadingTheBodyIsAProbeError()
+    {
+        using var server = new LoopbackHttpServer((_, _) => [Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"), Encoding.ASCII.GetBytes("defghij")],
+            maxConnections: 1, segmentPauseMs: 1_000);
+        using var prober = Prober(server.Port);
+        Assert.Equal(new ProbeResult(ProbeOutcome.Error, "context deadline exceeded (Client.Timeout or context cancellation while reading body)"),
+            prober.Probe(TimeSpan.FromMilliseconds(200)));
+    }
+
+    [Fact]
     public void ConnectionRefusedFailsWithTheDialError()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -215,6 +225,17 @@ public class HttpProberTests
         using var prober = Prober(server.Port);
         Assert.Equal(new ProbeResult(ProbeOutcome.Success, "Probe terminated redirects, Response body: moved", Warning: true), prober.Probe(Timeout));
         Assert.Single(server.Requests);
+    }
+
+    [Theory]
+    [InlineData("ftp://example.com/x", ProbeOutcome.Success)]      // another host: kept, whatever the scheme
+    [InlineData("ftp://127.0.0.1/x", ProbeOutcome.Failure)]        // same host: Go cannot follow it
+    [InlineData("http://127.0.0.1:99999/x", ProbeOutcome.Failure)] // unparsable
+    public void RedirectsGoCannotFollow(string location, ProbeOutcome outcome)
+    {
+        ProbeResult r = ProbeOnce($"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n");
+        Assert.Equal(outcome, r.Outcome);
+        Assert.Equal(outcome == ProbeOutcome.Success, r.Warning);
     }
 
     [Fact]

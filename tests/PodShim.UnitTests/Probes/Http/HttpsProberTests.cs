@@ -80,7 +80,7 @@ public class HttpsProberTests
     [Fact]
     public void HttpsAgainstAPlainServerFails()
     {
-        using var server = LoopbackHttpServer.Canned("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", maxConnections: 1);
+        using var server = new LoopbackHttpServer((_, _) => [Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")], maxConnections: 1, readRequest: false);
         using var prober = new HttpProber(new HttpProbeSpec("HTTPS", "127.0.0.1", server.Port, "/", []), HttpProberTests.PlainSocket);
         ProbeResult r = prober.Probe(TimeSpan.FromSeconds(5));
         Assert.Equal(ProbeOutcome.Failure, r.Outcome);

@@ -17,9 +17,11 @@ internal sealed class LoopbackHttpServer : IDisposable
     private readonly Thread _thread;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _requests = new();
+    private readonly bool _readRequest;
 
-    public LoopbackHttpServer(Func<int, string, byte[][]?> respond, int maxConnections = 64, int segmentPauseMs = 0, int lifetimeMs = 20_000)
+    public LoopbackHttpServer(Func<int, string, byte[][]?> respond, int maxConnections = 64, int segmentPauseMs = 0, int lifetimeMs = 20_000, bool readRequest = true)
     {
+        _readRequest = readRequest;
         _respond = respond;
         MaxConnections = maxConnections;
         SegmentPauseMs = segmentPauseMs;
@@ -50,7 +52,7 @@ internal sealed class LoopbackHttpServer : IDisposable
                 if (!_listener.Server.Poll(100_000, SelectMode.SelectRead)) { i--; continue; }
                 using Socket client = _listener.AcceptSocket();
                 client.NoDelay = true;
-                string request = ReadHead(client);
+                string request = _readRequest ? ReadHead(client) : "";
                 lock (_requests) _requests.Add(request);
                 byte[][]? segments = _respond(i, request);
                 if (segments is null)
