@@ -229,4 +229,38 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal(0, _h.Run(yaml, extraArgs: ["--rm"]).ExitCode);
         Assert.False(Directory.Exists(_h.PodDir("twice")));
     }
+
+    [RootFact]
+    public void Losing_the_holder_stops_the_containers_and_the_pod_starts_over_from_its_init_containers()
+    {
+        const string yaml = """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: phoenix
+            spec:
+              terminationGracePeriodSeconds: 1
+              initContainers:
+              - name: setup
+                image: busybox
+                command: ['true']
+              containers:
+              - name: app
+                image: busybox
+                command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.05; done']
+            """;
+        using Process run = _h.Start(yaml);
+        string holderFile = Path.Combine(_h.PodDir("phoenix"), "holder.pid");
+        PodHarness.WaitForFile(Path.Combine(_h.AttemptDir("phoenix", "app", 0), "container.pid"));
+        int holder = PodHarness.ReadPid(holderFile);
+        Assert.True(Posix.Kill(holder, Posix.SIGKILL));
+        // The app is stopped, the init container runs again in a new sandbox, then the app again.
+        PodHarness.WaitForFile(Path.Combine(_h.AttemptDir("phoenix", "setup", 1), "exit.json"), 20_000);
+        PodHarness.WaitForFile(Path.Combine(_h.AttemptDir("phoenix", "app", 1), "container.pid"), 20_000);
+        Assert.Equal(0, _h.ExitOf("phoenix", "app", 0).ExitCode); // stopped gracefully (its TERM trap)
+        Assert.NotEqual(holder, PodHarness.ReadPid(holderFile));
+        Assert.Contains("SandboxChanged", File.ReadAllText(Path.Combine(_h.PodDir("phoenix"), "events.jsonl")));
+        Posix.Kill(run.Id, Posix.SIGTERM);
+        Assert.True(run.WaitForExit(30_000));
+    }
 }

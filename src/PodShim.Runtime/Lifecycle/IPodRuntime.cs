@@ -23,6 +23,12 @@ public interface IPodRuntime
     /// <summary>The signal that stops this container (the image's StopSignal, else SIGTERM).</summary>
     int StopSignal(Container container);
 
+    /// <summary>Starts the attempt's startup, liveness and readiness probes (results come as <see cref="ProbeChanged"/>).</summary>
+    void StartProbes(Container container, int attempt);
+
+    /// <summary>Stops the attempt's probes.</summary>
+    void StopProbes(Container container, int attempt);
+
     /// <summary>Restarts the pod sandbox (the holder) after it was lost; posts <see cref="SandboxReady"/>.</summary>
     void RecreateSandbox();
 }

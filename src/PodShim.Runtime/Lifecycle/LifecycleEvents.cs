@@ -1,4 +1,5 @@
 using PodShim.Runtime.Containers;
+using PodShim.Runtime.Probes;
 
 namespace PodShim.Runtime.Lifecycle;
 
@@ -24,3 +25,6 @@ public sealed record SandboxReady : LifecycleEvent;
 
 /// <summary>A timer set by the lifecycle fired (back-off over, grace over, deadline).</summary>
 public sealed record TimerFired(long Id) : LifecycleEvent;
+
+/// <summary>A probe of a container attempt crossed its threshold: Success true (started, alive, ready) or false.</summary>
+public sealed record ProbeChanged(string Container, int Attempt, ProbeKind Kind, bool Success, string Message) : LifecycleEvent;

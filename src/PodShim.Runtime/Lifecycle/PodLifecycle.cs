@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using PodShim.Manifest;
 using PodShim.Runtime.Containers;
+using PodShim.Runtime.Probes;
 using PodShim.Runtime.Status;
 
 namespace PodShim.Runtime.Lifecycle;
@@ -120,6 +121,9 @@ public sealed class PodLifecycle
             case HookCompleted h:
                 OnHook(SlotFor(h.Container), h);
                 break;
+            case ProbeChanged p:
+                OnProbe(SlotFor(p.Container), p);
+                break;
             case TerminateRequested t:
                 if (!_terminating)
                 {
@@ -161,7 +165,7 @@ public sealed class PodLifecycle
         }
         else
         {
-            slot.Machine.MoveTo(ContainerPhase.Running);
+            EnterRunning(slot);
         }
         if (slot.StopRequested is { } grace && slot.Machine.Phase != ContainerPhase.Stopping)
             Stop(slot, grace, reasonEvent: false);
@@ -209,6 +213,7 @@ public sealed class PodLifecycle
         CancelTimer(slot);
         if (slot.Machine.Phase is ContainerPhase.Waiting or ContainerPhase.BackOff or ContainerPhase.Done)
             return;
+        StopProbes(slot);
         DateTimeOffset finished = exit.FinishedAt;
         slot.Previous = slot.Last;
         slot.Last = new TerminatedState(exit.ExitCode, exit.Signal, reason, message, slot.StartedAt ?? exit.StartedAt, finished, slot.ContainerId);
@@ -219,8 +224,9 @@ public sealed class PodLifecycle
 
         // A postStart failure counts as a failed run whatever the exit code of the kill.
         bool restart = !_terminating && _failureReason is null && _sandboxReady && !slot.Retiring
-            && RestartRules.ShouldRestart(slot.Kind, _pod.Spec.RestartPolicy, slot.PostStartFailed ? 1 : exit.ExitCode);
+            && RestartRules.ShouldRestart(slot.Kind, _pod.Spec.RestartPolicy, slot.PostStartFailed || slot.ProbeFailed ? 1 : exit.ExitCode);
         slot.PostStartFailed = false;
+        slot.ProbeFailed = false;
         if (!restart)
         {
             slot.Machine.MoveTo(ContainerPhase.Done);
@@ -271,7 +277,7 @@ public sealed class PodLifecycle
                 return;
             if (h.Success)
             {
-                slot.Machine.MoveTo(ContainerPhase.Running);
+                EnterRunning(slot);
                 return;
             }
             _events.Record("Warning", "FailedPostStartHook", h.Message, slot.Name);
@@ -284,6 +290,43 @@ public sealed class PodLifecycle
         // preStop done (or failed: it does not matter): go on with the stop signal.
         if (slot.Machine.Phase == ContainerPhase.Stopping && slot.PreStopRunning)
             AfterPreStop(slot);
+    }
+
+    private void EnterRunning(Slot slot)
+    {
+        slot.Machine.MoveTo(ContainerPhase.Running);
+        // Without a startup probe a running container is started; without a readiness probe, ready.
+        slot.StartupPassed = slot.Spec.StartupProbe is null;
+        slot.ReadinessPassed = false;
+        if (slot.Spec.StartupProbe is not null || slot.Spec.LivenessProbe is not null || slot.Spec.ReadinessProbe is not null)
+        {
+            slot.ProbesRunning = true;
+            _runtime.StartProbes(slot.Spec, slot.Attempt);
+        }
+    }
+
+    private void OnProbe(Slot slot, ProbeChanged p)
+    {
+        if (p.Attempt != slot.Attempt || slot.Machine.Phase != ContainerPhase.Running)
+            return;
+        switch (p.Kind)
+        {
+            case ProbeKind.Startup when p.Success:
+                slot.StartupPassed = true;
+                break;
+            case ProbeKind.Readiness:
+                slot.ReadinessPassed = p.Success;
+                break;
+            case ProbeKind.Startup or ProbeKind.Liveness when !p.Success:
+                // Killed with the probe's grace when it sets one, and restarted per policy as a failure.
+                string which = p.Kind == ProbeKind.Startup ? "startup" : "liveness";
+                _events.Record("Normal", "Killing", $"Container {slot.Name} failed {which} probe, will be restarted", slot.Name);
+                slot.ProbeFailed = true;
+                Probe probe = p.Kind == ProbeKind.Startup ? slot.Spec.StartupProbe! : slot.Spec.LivenessProbe!;
+                TimeSpan grace = probe.TerminationGracePeriodSeconds is long g ? TimeSpan.FromSeconds(g) : PodGrace;
+                Stop(slot, grace, reasonEvent: false);
+                break;
+        }
     }
 
     private void OnDeadline()
@@ -360,8 +403,8 @@ public sealed class PodLifecycle
                         Begin(slot);
                     return;
                 }
-                // A native sidecar lets the next init container start once it is started.
-                if (slot.Machine.Phase == ContainerPhase.Running)
+                // A native sidecar lets the next init container start once it is started (startupProbe passed).
+                if (slot.Machine.Phase == ContainerPhase.Running && slot.StartupPassed)
                     continue;
                 if (slot.Machine.Phase == ContainerPhase.Waiting)
                     Begin(slot);
@@ -476,6 +519,7 @@ public sealed class PodLifecycle
         }
         bool hadStarted = slot.Machine.Phase == ContainerPhase.Running;
         slot.Machine.MoveTo(ContainerPhase.Stopping);
+        StopProbes(slot);
         CancelTimer(slot);
         if (reasonEvent)
             _events.Record("Normal", "Killing", $"Stopping container {slot.Name}", slot.Name);
@@ -513,6 +557,14 @@ public sealed class PodLifecycle
             if (slot.Machine.Phase == ContainerPhase.Stopping)
                 _runtime.Signal(slot.Spec, slot.Attempt, SIGKILL);
         });
+    }
+
+    private void StopProbes(Slot slot)
+    {
+        if (!slot.ProbesRunning)
+            return;
+        slot.ProbesRunning = false;
+        _runtime.StopProbes(slot.Spec, slot.Attempt);
     }
 
     // ---- timers ----
@@ -596,6 +648,10 @@ public sealed class PodLifecycle
         public TimeSpan StopGrace { get; set; }
         public bool PreStopRunning { get; set; }
         public bool PostStartFailed { get; set; }
+        public bool ProbeFailed { get; set; }
+        public bool ProbesRunning { get; set; }
+        public bool StartupPassed { get; set; }
+        public bool ReadinessPassed { get; set; }
         public bool Retiring { get; set; }
 
         public void ResetForNewSandbox()
@@ -618,15 +674,17 @@ public sealed class PodLifecycle
             // lastState is the attempt before the one State shows.
             ContainerState? last = state is TerminatedState ? Previous : Last;
             bool running = Machine.Phase is ContainerPhase.Running or ContainerPhase.Stopping;
-            // A regular init container is ready once it completed (kubelet), never while it runs.
+            bool started = running && StartupPassed;
+            // A regular init container is ready once it completed (kubelet), never while it runs; others
+            // once started, and when they have a readiness probe, once it passes.
             bool ready = Kind == ContainerKind.Init
                 ? state is TerminatedState { ExitCode: 0 }
-                : running;
+                : started && (Spec.ReadinessProbe is null || ReadinessPassed);
             return new ContainerStatusInfo(Name, Spec.Image, state)
             {
                 LastState = last,
                 Ready = ready,
-                Started = Machine.Phase is ContainerPhase.Waiting ? null : running,
+                Started = Machine.Phase is ContainerPhase.Waiting ? null : started,
                 RestartCount = RestartCount,
                 ContainerId = Machine.Phase is ContainerPhase.Waiting ? null : ContainerId,
             };

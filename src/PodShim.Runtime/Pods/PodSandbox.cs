@@ -143,7 +143,9 @@ public sealed class PodSandbox : IDisposable
     {
         if (Holder is { } holder)
         {
-            if (Posix.SendSignal(holder.Pidfd, Posix.SIGTERM) && Posix.WaitExit(holder.Pidfd, 2_000) is null)
+            // Always reap it: a holder that already died is a zombie until waited for.
+            Posix.SendSignal(holder.Pidfd, Posix.SIGTERM);
+            if (Posix.WaitExit(holder.Pidfd, 2_000) is null)
             {
                 Posix.SendSignal(holder.Pidfd, Posix.SIGKILL);
                 Posix.WaitExit(holder.Pidfd, 5_000);

@@ -9,6 +9,7 @@ using PodShim.Manifest;
 using PodShim.Runtime.Containers;
 using PodShim.Runtime.Images;
 using PodShim.Runtime.Lifecycle;
+using PodShim.Runtime.Probes;
 using PodShim.Runtime.State;
 using PodShim.Runtime.Status;
 
@@ -30,6 +31,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     private readonly ConcurrentDictionary<(string, int), ContainerInstance> _instances = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly Lock _eventsLock = new();
+    private readonly ProbeManager _probes;
     private PodSandbox? _sandbox;
     private volatile bool _disposed;
 
@@ -41,6 +43,9 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         _sys = sys;
         _images = ImageStore.ForRoot(layout.Root);
         Lifecycle = new PodLifecycle(pod, this, time, this);
+        // One probe manager for the pod; at most four probes run at once.
+        var executor = new BoundedExecutor(4);
+        _probes = new ProbeManager(time, ProberFor, Lifecycle.Post, this, executor.Execute);
         Lifecycle.EventPosted += () => _wake.Set();
         Lifecycle.StatusChanged += status => AtomicFile.WriteAllText(_paths.Status, PodStatusJson.Serialize(status));
     }
@@ -158,6 +163,18 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
             name = instance.Image.StopSignal;
         return SignalNumber(name) ?? Posix.SIGTERM;
     }
+
+    public void StartProbes(Container container, int attempt) => _probes.Start(container, attempt);
+
+    public void StopProbes(Container container, int attempt) => _probes.Stop(container.Name, attempt);
+
+    private Func<TimeSpan, ProbeResult> ProberFor(Container container, int attempt, Probe probe) =>
+        ProbeFactory.Create(container, probe,
+            family => NetnsSocket.Create((_sandbox ?? throw new InvalidOperationException("no sandbox")).Holder!.Pidfd,
+                family, SocketType.Stream, ProtocolType.Tcp),
+            () => _instances.TryGetValue((container.Name, attempt), out ContainerInstance? instance) && instance.ContainerPidfd is not null
+                ? instance.ExecRequest(probe.Exec!.Command, Path.Combine(_binDirectory, "podshim-keeper"))
+                : null);
 
     public void RecreateSandbox()
     {
@@ -290,6 +307,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     public void Dispose()
     {
         _disposed = true;
+        _probes.Dispose();
         // Cleanup only: kill what still runs and wait for its keeper; the records are not needed here.
         foreach (ContainerInstance instance in _instances.Values)
         {

@@ -26,6 +26,10 @@ public sealed class FakePodRuntime : IPodRuntime
 
     public int StopSignal(Container container) => 15;
 
+    public void StartProbes(Container container, int attempt) => Calls.Add($"probes start {container.Name}#{attempt}");
+
+    public void StopProbes(Container container, int attempt) => Calls.Add($"probes stop {container.Name}#{attempt}");
+
     public void RecreateSandbox()
     {
         SandboxRecreations++;
@@ -71,6 +75,9 @@ public sealed class LifecycleHarness
     public void Exited(string container, int exitCode, int signal = 0) =>
         Post(new ContainerExited(container, Attempt(container),
             new ExitRecord(100, true, exitCode, signal, Clock.GetUtcNow(), Clock.GetUtcNow(), false)));
+
+    public void Probe(string container, PodShim.Runtime.Probes.ProbeKind kind, bool success, string message = "") =>
+        Post(new ProbeChanged(container, Attempt(container), kind, success, message));
 
     public void Hook(string container, HookKind kind, bool success = true, string message = "") =>
         Post(new HookCompleted(container, Attempt(container), kind, success, message));
