@@ -353,7 +353,8 @@ public sealed partial class HttpProber : IDisposable
                         Buffer = bigger;
                     }
                 }
-                int n = Receive(Buffer.AsSpan(_filled), out IoFailure failure, out int errno);
+                // Nothing has arrived yet right after the request: wait before reading (saves a recv that would say EAGAIN).
+                int n = Receive(Buffer.AsSpan(_filled), out IoFailure failure, out int errno, waitFirst: _filled == 0);
                 if (failure == IoFailure.Timeout) return TimeoutAwaitingHeaders(firstRequest);
                 if (failure == IoFailure.Errno) return ReadErrno(firstRequest, errno);
                 if (failure == IoFailure.Other) return new ProbeResult(ProbeOutcome.Failure, $"Get \"{_target.Url}\": {_lastException}");
@@ -448,7 +449,7 @@ public sealed partial class HttpProber : IDisposable
             // O_NONBLOCK set on the descriptor directly: Socket.Blocking = false would make .NET allocate its async
             // context per socket. All plain I/O below is recv/send/poll on the descriptor.
             nint fd = socket.Handle;
-            Libc.SetNonBlocking(fd, true);
+            Libc.SetNonBlocking(fd);
 
             Span<byte> sockaddr = stackalloc byte[28];
             int length = HttpProbeRequest.WriteSockaddr(_address, _target.Port, sockaddr);
@@ -457,9 +458,14 @@ public sealed partial class HttpProber : IDisposable
             {
                 int ready = Libc.Wait(fd, PollOut, RemainingMs());
                 if (ready == 0) return TimeoutAwaitingHeaders(firstRequest);
-                Span<byte> so = stackalloc byte[4];
-                socket.GetRawSocketOption(SolSocket, SoError, so);
-                errno = BitConverter.ToInt32(so);
+                if ((ready & (PollErr | PollHup)) == 0) errno = 0; // writable and no error: connected, no SO_ERROR call needed
+                else
+                {
+                    Span<byte> so = stackalloc byte[4];
+                    socket.GetRawSocketOption(SolSocket, SoError, so);
+                    errno = BitConverter.ToInt32(so);
+                    if (errno == 0) errno = 111; // hung up without an error: refused
+                }
             }
             if (errno != 0)
             {
@@ -523,7 +529,7 @@ public sealed partial class HttpProber : IDisposable
         private enum IoFailure { None, Timeout, Errno, Other }
 
         /// <summary>Reads what is there (0 = end of stream), waiting with poll(2) until the deadline.</summary>
-        private int Receive(Span<byte> into, out IoFailure failure, out int errno)
+        private int Receive(Span<byte> into, out IoFailure failure, out int errno, bool waitFirst = false)
         {
             failure = IoFailure.None;
             errno = 0;
@@ -541,6 +547,7 @@ public sealed partial class HttpProber : IDisposable
                 }
             }
             nint fd = _socket!.Handle;
+            if (waitFirst && Libc.Wait(fd, PollIn, RemainingMs()) == 0) { failure = IoFailure.Timeout; return 0; }
             while (true)
             {
                 int n = Libc.Recv(fd, into);
@@ -636,7 +643,7 @@ public sealed partial class HttpProber : IDisposable
     }
 
     private const int SolSocket = 1, SoError = 4, SoLinger = 13, EInProgress = 115, EAgain = 11;
-    private const short PollIn = 0x001, PollOut = 0x004;
+    private const short PollIn = 0x001, PollOut = 0x004, PollErr = 0x008, PollHup = 0x010;
 
     private static unsafe partial class Libc
     {
@@ -652,14 +659,10 @@ public sealed partial class HttpProber : IDisposable
         [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
         private static partial int fcntl(nint fd, int command, int argument);
 
-        private const int FGetFl = 3, FSetFl = 4, ONonBlock = 0x800, MsgNoSignal = 0x4000, EIntr = 4;
+        private const int FSetFl = 4, ONonBlock = 0x800, MsgNoSignal = 0x4000, EIntr = 4;
 
-        public static void SetNonBlocking(nint fd, bool nonBlocking)
-        {
-            int flags = fcntl(fd, FGetFl, 0);
-            if (flags < 0) return; // the next call on the descriptor reports it
-            fcntl(fd, FSetFl, nonBlocking ? flags | ONonBlock : flags & ~ONonBlock);
-        }
+        /// <summary>O_NONBLOCK with one fcntl: a socket's other status flags (O_APPEND, O_ASYNC, …) are not used here.</summary>
+        public static void SetNonBlocking(nint fd) => fcntl(fd, FSetFl, ONonBlock);
 
         /// <summary>recv(2): bytes read (0 = end of stream) or -errno; EINTR retried.</summary>
         public static int Recv(nint fd, Span<byte> into)
@@ -716,7 +719,7 @@ public sealed partial class HttpProber : IDisposable
             }
         }
 
-        /// <summary>poll(2) one descriptor: 1 when ready (or in error: the next call tells), 0 when the time ran out.</summary>
+        /// <summary>poll(2) one descriptor: its revents when ready or in error (never 0), 0 when the time ran out.</summary>
         public static int Wait(nint fd, short events, int timeoutMs)
         {
             if (timeoutMs <= 0) return 0;
@@ -725,9 +728,9 @@ public sealed partial class HttpProber : IDisposable
             while (true)
             {
                 int r = poll(&pfd, 1, timeoutMs);
-                if (r > 0) return 1;
+                if (r > 0) return pfd.Revents == 0 ? events : pfd.Revents;
                 if (r == 0) return 0;
-                if (Marshal.GetLastPInvokeError() != 4) return 1; // let the socket call report the error
+                if (Marshal.GetLastPInvokeError() != 4) return events; // let the socket call report the error
                 timeoutMs = (int)(deadline - Environment.TickCount64);
                 if (timeoutMs <= 0) return 0;
             }
