@@ -6,6 +6,7 @@ return what switch
 {
     "spawn" => SpawnBenchmark.Run(args[1..]),
     "run" => RunBenchmark.Run(args[1..]),
+    "probes" => ProbeScheduleBenchmark.Run(args[1..]),
     "manifest" => ManifestBenchmark.Run(),
     "http" => HttpProbeBenchmark.Run(args[1..]),
     "all" => new[] { ManifestBenchmark.Run(), SpawnBenchmark.Run([]), RunBenchmark.Run([]) }.Max(),

@@ -32,6 +32,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     private readonly AutoResetEvent _wake = new(false);
     private readonly Lock _eventsLock = new();
     private readonly ProbeManager _probes;
+    private readonly ProbeExecutor _probeExecutor;
     private PodSandbox? _sandbox;
     private volatile bool _disposed;
 
@@ -44,8 +45,8 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         _images = ImageStore.ForRoot(layout.Root);
         Lifecycle = new PodLifecycle(pod, this, time, this);
         // One probe manager for the pod; at most four probes run at once.
-        var executor = new BoundedExecutor(4);
-        _probes = new ProbeManager(time, ProberFor, Lifecycle.Post, this, executor.Execute);
+        _probeExecutor = new ProbeExecutor(4);
+        _probes = new ProbeManager(time, ProberFor, Lifecycle.Post, this, _probeExecutor.Execute);
         Lifecycle.EventPosted += () => _wake.Set();
         Lifecycle.StatusChanged += status => AtomicFile.WriteAllText(_paths.Status, PodStatusJson.Serialize(status));
     }
@@ -308,6 +309,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     {
         _disposed = true;
         _probes.Dispose();
+        _probeExecutor.Dispose();
         // Cleanup only: kill what still runs and wait for its keeper; the records are not needed here.
         foreach (ContainerInstance instance in _instances.Values)
         {

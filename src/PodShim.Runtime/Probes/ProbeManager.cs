@@ -21,6 +21,11 @@ public sealed class ProbeManager : IDisposable
     private readonly Action<Action> _execute;
     private readonly Lock _lock = new();
     private readonly Dictionary<(string, int), List<Worker>> _workers = new();
+    // The one timer queue: every probe of the pod waits here for its due time; one timer wakes it.
+    private readonly PriorityQueue<Worker, DateTimeOffset> _due = new();
+    private readonly List<(Worker, DateTimeOffset)> _firing = new();
+    private readonly ITimer _timer;
+    private DateTimeOffset? _armedFor;
 
     /// <param name="proberFor">Makes the function that runs one probe of a container attempt (HTTP, TCP, exec, gRPC).</param>
     /// <param name="execute">Runs a probe off the timer thread; <see cref="BoundedExecutor"/> in production, inline in tests.</param>
@@ -32,6 +37,58 @@ public sealed class ProbeManager : IDisposable
         _post = post;
         _events = events;
         _execute = execute;
+        _timer = time.CreateTimer(static state => ((ProbeManager)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    private void Enqueue(Worker worker, DateTimeOffset due)
+    {
+        lock (_lock)
+        {
+            _due.Enqueue(worker, due);
+            if (_armedFor is not { } armed || due < armed)
+                Arm(due);
+        }
+    }
+
+    private void Arm(DateTimeOffset due)
+    {
+        _armedFor = due;
+        TimeSpan delay = due - _time.GetUtcNow();
+        _timer.Change(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Takes every probe that is due off the queue, then lets each run (or reschedule itself).</summary>
+    private void OnTimer()
+    {
+        lock (_lock)
+        {
+            _armedFor = null;
+            DateTimeOffset now = _time.GetUtcNow();
+            while (_due.TryPeek(out Worker? worker, out DateTimeOffset due) && due <= now)
+            {
+                _due.Dequeue();
+                _firing.Add((worker, due));
+            }
+            if (_due.TryPeek(out _, out DateTimeOffset next))
+                Arm(next);
+            // Ticks run under the manager's lock, in due order; they only enqueue work.
+            foreach ((Worker worker, DateTimeOffset due) in _firing)
+                worker.Tick(due);
+            _firing.Clear();
+        }
+    }
+
+    private void Remove(Worker worker)
+    {
+        lock (_lock)
+        {
+            _due.Remove(worker, out _, out _);
+            if (_due.Count == 0)
+            {
+                _armedFor = null;
+                _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+        }
     }
 
     /// <summary>Starts probing a container attempt that has just started (initialDelaySeconds counts from now).</summary>
@@ -48,8 +105,9 @@ public sealed class ProbeManager : IDisposable
             return;
         lock (_lock)
             _workers[(container.Name, attempt)] = workers;
+        DateTimeOffset now = _time.GetUtcNow();
         foreach (Worker w in workers)
-            w.Schedule(TimeSpan.FromSeconds(w.Probe.InitialDelaySeconds));
+            Enqueue(w, now + TimeSpan.FromSeconds(w.Probe.InitialDelaySeconds));
     }
 
     /// <summary>Stops every probe of a container attempt; results still in flight are dropped.</summary>
@@ -62,19 +120,20 @@ public sealed class ProbeManager : IDisposable
             w.Stop();
     }
 
-    private bool StartupPassed(string container, int attempt)
+    /// <summary>Whether liveness and readiness may run (called with the manager's lock held).</summary>
+    private bool StartupPassedLocked(string container, int attempt)
     {
-        lock (_lock)
-        {
-            if (!_workers.TryGetValue((container, attempt), out List<Worker>? workers))
-                return false;
-            Worker? startup = workers.FirstOrDefault(w => w.Kind == ProbeKind.Startup);
-            return startup is null || startup.State == true;
-        }
+        if (!_workers.TryGetValue((container, attempt), out List<Worker>? workers))
+            return false;
+        foreach (Worker w in workers)
+            if (w.Kind == ProbeKind.Startup)
+                return w.State == true;
+        return true;
     }
 
     public void Dispose()
     {
+        _timer.Dispose();
         List<Worker> all;
         lock (_lock)
         {
@@ -85,15 +144,22 @@ public sealed class ProbeManager : IDisposable
             w.Stop();
     }
 
-    /// <summary>One probe of one container attempt.</summary>
+    /// <summary>Called with how late each probe run started against its schedule (for the benchmark).</summary>
+    public Action<TimeSpan>? LatenessObserver { get; set; }
+
+    /// <summary>
+    /// One probe of one container attempt: fixed-rate like the kubelet's ticker (each run is due one
+    /// period after the previous due time, not after the previous run ended).
+    /// </summary>
     private sealed class Worker
     {
         private readonly ProbeManager _owner;
         private readonly Container _container;
         private readonly int _attempt;
         private readonly Func<TimeSpan, ProbeResult> _run;
+        private readonly Action _runOnce;
         private readonly Lock _lock = new();
-        private ITimer? _timer;
+        private DateTimeOffset _runDue;
         private bool _stopped;
         private bool _running;
         private int _successes;
@@ -107,6 +173,7 @@ public sealed class ProbeManager : IDisposable
             Kind = kind;
             Probe = probe;
             _run = owner._proberFor(container, attempt, probe);
+            _runOnce = RunOnce; // one delegate for the worker's life, not one per run
             // kubelet's initial results: readiness Failure, liveness Success, startup Unknown.
             State = kind switch { ProbeKind.Readiness => false, ProbeKind.Liveness => true, _ => null };
         }
@@ -115,51 +182,46 @@ public sealed class ProbeManager : IDisposable
         public Probe Probe { get; }
         public bool? State { get; private set; }
 
-        public void Schedule(TimeSpan delay)
-        {
-            lock (_lock)
-            {
-                if (_stopped)
-                    return;
-                _timer?.Dispose();
-                _timer = _owner._time.CreateTimer(_ => Tick(), null, delay, Timeout.InfiniteTimeSpan);
-            }
-        }
-
         public void Stop()
         {
             lock (_lock)
-            {
                 _stopped = true;
-                _timer?.Dispose();
-                _timer = null;
-            }
+            _owner.Remove(this);
         }
 
         private TimeSpan Period => TimeSpan.FromSeconds(Math.Max(1, Probe.PeriodSeconds));
 
-        private void Tick()
+        /// <summary>Due at <paramref name="due"/> (under the manager's lock): hand the run to the executor, queue the next.</summary>
+        public void Tick(DateTimeOffset due)
         {
             lock (_lock)
             {
                 if (_stopped)
                     return;
+                DateTimeOffset next = due + Period;
+                DateTimeOffset now = _owner._time.GetUtcNow();
+                while (next <= now - Period)
+                    next += Period; // whole periods missed are skipped, not run in a burst
                 // A probe still running when its next tick comes is not run twice.
-                if (_running || (Kind != ProbeKind.Startup && !_owner.StartupPassed(_container.Name, _attempt)))
+                bool gated = Kind != ProbeKind.Startup && !_owner.StartupPassedLocked(_container.Name, _attempt);
+                if (!_running && !gated)
                 {
-                    Schedule(Period);
-                    return;
+                    // Startup probing ends at its first success.
+                    if (Kind == ProbeKind.Startup && State == true)
+                        return;
+                    _running = true;
+                    _runDue = due;
+                    _owner._execute(_runOnce);
                 }
-                // Startup probing ends at its first success.
-                if (Kind == ProbeKind.Startup && State == true)
-                    return;
-                _running = true;
+                _owner._due.Enqueue(this, next);
+                if (_owner._armedFor is not { } armed || next < armed)
+                    _owner.Arm(next);
             }
-            _owner._execute(RunOnce);
         }
 
         private void RunOnce()
         {
+            _owner.LatenessObserver?.Invoke(_owner._time.GetUtcNow() - _runDue);
             ProbeResult result;
             try
             {
@@ -176,7 +238,6 @@ public sealed class ProbeManager : IDisposable
                 if (_stopped)
                     return;
                 Count(result, out changedTo);
-                Schedule(Period);
             }
             string kind = Kind.ToString();
             if (result.Outcome == ProbeOutcome.Failure)
@@ -216,21 +277,41 @@ public sealed class ProbeManager : IDisposable
     }
 }
 
-/// <summary>Runs at most N probes at once on the thread pool; the rest wait their turn.</summary>
-public sealed class BoundedExecutor(int concurrency)
+/// <summary>
+/// Runs probes on a few dedicated threads (at most that many at once; the rest wait in order):
+/// no task or delegate is allocated per probe.
+/// </summary>
+public sealed class ProbeExecutor : IDisposable
 {
-    private readonly SemaphoreSlim _slots = new(concurrency, concurrency);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Action> _queue = new();
+    private readonly SemaphoreSlim _ready = new(0);
+    private volatile bool _stopped;
 
-    public void Execute(Action work) => _ = Task.Run(async () =>
+    public ProbeExecutor(int threads)
     {
-        await _slots.WaitAsync().ConfigureAwait(false);
-        try
+        for (int i = 0; i < threads; i++)
+            new Thread(Loop) { IsBackground = true, Name = $"probe-{i}" }.Start();
+    }
+
+    public void Execute(Action work)
+    {
+        _queue.Enqueue(work);
+        _ready.Release();
+    }
+
+    private void Loop()
+    {
+        while (!_stopped)
         {
-            work();
+            _ready.Wait();
+            if (_queue.TryDequeue(out Action? work))
+                work();
         }
-        finally
-        {
-            _slots.Release();
-        }
-    });
+    }
+
+    public void Dispose()
+    {
+        _stopped = true;
+        _ready.Release(64);
+    }
 }
