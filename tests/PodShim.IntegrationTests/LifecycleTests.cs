@@ -49,8 +49,10 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal(0, r.ExitCode);
         string[] lines = File.ReadAllLines(Path.Combine(Volume("order", "work"), "order"));
         Assert.Equal(["first", "second", "app"], lines.Select(l => l.Split(' ')[0]).ToArray());
-        Assert.True(Uptime(lines[1]) >= Uptime(lines[0]) + 0.3, "second started before first finished");
-        Assert.True(Uptime(lines[2]) >= Uptime(lines[1]) + 0.3, "app started before second finished");
+        // Each init container sleeps 0.3 s after its stamp; /proc/uptime counts in 10 ms steps.
+        const double Resolution = 0.02;
+        Assert.True(Uptime(lines[1]) >= Uptime(lines[0]) + 0.3 - Resolution, "second started before first finished");
+        Assert.True(Uptime(lines[2]) >= Uptime(lines[1]) + 0.3 - Resolution, "app started before second finished");
         // kubectl's STATUS went through the init steps.
         string[] statuses = r.Stdout.Split('\n').Where(l => l.StartsWith("order ", StringComparison.Ordinal)).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]).ToArray();
         Assert.Equal("Init:0/2", statuses[0]);
