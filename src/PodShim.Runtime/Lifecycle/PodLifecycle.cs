@@ -589,14 +589,11 @@ public sealed class PodLifecycle
     private void Publish()
     {
         PodStatusInfo status = BuildStatus();
-        if (status == Status || StatusEquals(status, Status))
+        if (status == Status) // value equality, lists item by item
             return;
         Status = status;
         StatusChanged?.Invoke(status);
     }
-
-    private static bool StatusEquals(PodStatusInfo a, PodStatusInfo b) =>
-        PodStatusJson.Serialize(a) == PodStatusJson.Serialize(b);
 
     private PodStatusInfo BuildStatus()
     {

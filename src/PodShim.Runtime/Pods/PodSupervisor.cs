@@ -29,6 +29,9 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     private readonly ISyscalls _sys;
     private readonly ImageStore _images;
     private readonly ConcurrentDictionary<(string, int), ContainerInstance> _instances = new();
+    // Resolved once per image for the pod's life (index, manifest and digests are not re-read per attempt);
+    // a missing image is not cached, so an import lets the next retry find it.
+    private readonly ConcurrentDictionary<string, ResolvedImage> _resolved = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly Lock _eventsLock = new();
     private readonly ProbeManager _probes;
@@ -88,7 +91,8 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         ResolvedImage image;
         try
         {
-            image = _images.Resolve(container.Image);
+            image = _resolved.TryGetValue(container.Image, out ResolvedImage? known) ? known
+                : _resolved[container.Image] = _images.Resolve(container.Image);
         }
         catch (Exception e) when (e is ImageNotFoundException or FormatException or InvalidDataException)
         {
