@@ -15,6 +15,7 @@ public static class Program
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(DeleteCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
+        root.Subcommands.Add(ImageCommand.Create());
         PodShim.Runtime.State.StartupTrace.Mark("commands built");
         ParseResult parsed = root.Parse(args);
         PodShim.Runtime.State.StartupTrace.Mark("arguments parsed");

@@ -26,7 +26,8 @@ public sealed record ResolvedImage(string Reference, string ManifestDigest, IRea
 public sealed class ImageNotFoundException : Exception
 {
     public ImageNotFoundException(string reference)
-        : base($"image \"{reference}\" not found in the image store; import it with `podshim image import`")
+        : base($"image \"{reference}\" is not in the image store (podshim has no registry access); import it with `podshim image import FILE` "
+               + "from an OCI or docker archive (podman save, docker save, skopeo copy) or a rootfs tarball with --name")
     {
         Reference = reference;
     }

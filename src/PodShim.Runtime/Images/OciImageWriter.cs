@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace PodShim.Runtime.Images;
 
@@ -138,7 +137,7 @@ public static class OciImageWriter
         }
     }
 
-    private static byte[] ConfigJson(ImageConfig config, string diffId)
+    internal static byte[] ConfigJson(ImageConfig config, string diffId)
     {
         return Json(w =>
         {
@@ -177,7 +176,11 @@ public static class OciImageWriter
         });
     }
 
-    private static byte[] ManifestJson(string configDigest, long configSize, string layerDigest, long layerSize)
+    internal static byte[] ManifestJson(string configDigest, long configSize, string layerDigest, long layerSize) =>
+        ManifestJson(configDigest, configSize, [new LayerDescriptor(OciLayout.LayerTarMediaType, layerDigest, layerSize)]);
+
+    /// <summary>An OCI image manifest for a config and its layers, lowest first.</summary>
+    internal static byte[] ManifestJson(string configDigest, long configSize, IReadOnlyList<LayerDescriptor> layers)
     {
         return Json(w =>
         {
@@ -190,56 +193,21 @@ public static class OciImageWriter
             w.WriteNumber("size", configSize);
             w.WriteEndObject();
             w.WriteStartArray("layers");
-            w.WriteStartObject();
-            w.WriteString("mediaType", OciLayout.LayerTarMediaType);
-            w.WriteString("digest", layerDigest);
-            w.WriteNumber("size", layerSize);
-            w.WriteEndObject();
+            foreach (LayerDescriptor layer in layers)
+            {
+                w.WriteStartObject();
+                w.WriteString("mediaType", layer.MediaType);
+                w.WriteString("digest", layer.Digest);
+                w.WriteNumber("size", layer.Size);
+                w.WriteEndObject();
+            }
             w.WriteEndArray();
             w.WriteEndObject();
         });
     }
 
-    private static void UpdateIndex(string root, string refName, string manifestDigest, long manifestSize)
-    {
-        string indexPath = OciLayout.IndexPath(root);
-        JsonObject index;
-        if (File.Exists(indexPath))
-        {
-            try
-            {
-                index = JsonNode.Parse(File.ReadAllBytes(indexPath)) as JsonObject
-                        ?? throw new InvalidDataException($"{indexPath} is not a JSON object");
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{indexPath} is not valid JSON: {e.Message}", e);
-            }
-        }
-        else
-        {
-            index = new JsonObject { ["schemaVersion"] = 2, ["mediaType"] = OciLayout.IndexMediaType };
-        }
-        if (index["manifests"] is not JsonArray manifests)
-        {
-            manifests = [];
-            index["manifests"] = manifests;
-        }
-        for (int i = manifests.Count - 1; i >= 0; i--)
-        {
-            if (manifests[i]?["annotations"]?[OciLayout.RefNameAnnotation] is JsonValue v
-                && v.TryGetValue(out string? name) && name == refName)
-                manifests.RemoveAt(i);
-        }
-        manifests.Add((JsonNode)new JsonObject
-        {
-            ["mediaType"] = OciLayout.ManifestMediaType,
-            ["digest"] = manifestDigest,
-            ["size"] = manifestSize,
-            ["annotations"] = new JsonObject { [OciLayout.RefNameAnnotation] = refName },
-        });
-        WriteAtomically(indexPath, Json(w => index.WriteTo(w)));
-    }
+    private static void UpdateIndex(string root, string refName, string manifestDigest, long manifestSize) =>
+        OciIndexFile.Tag(root, [refName], manifestDigest, manifestSize);
 
     private static (string Digest, long Size) PutBlob(string root, byte[] data)
     {
@@ -260,7 +228,7 @@ public static class OciImageWriter
         w.WriteEndArray();
     }
 
-    private static byte[] Json(Action<Utf8JsonWriter> write)
+    internal static byte[] Json(Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, CompactJson))
@@ -268,7 +236,7 @@ public static class OciImageWriter
         return buffer.ToArray();
     }
 
-    private static void WriteAtomically(string path, byte[] data)
+    internal static void WriteAtomically(string path, byte[] data)
     {
         string tmp = $"{path}.tmp-{Guid.NewGuid():N}";
         try
@@ -287,7 +255,7 @@ public static class OciImageWriter
     }
 
     /// <summary>Serializes writers of one layout (flock on <c>&lt;root&gt;/.lock</c>).</summary>
-    private static FileStream AcquireLock(string root)
+    internal static FileStream AcquireLock(string root)
     {
         string path = Path.Combine(root, ".lock");
         DateTime deadline = DateTime.UtcNow.AddSeconds(60);
@@ -304,3 +272,6 @@ public static class OciImageWriter
         }
     }
 }
+
+/// <summary>One layer of a manifest: media type, digest and size of its blob.</summary>
+internal readonly record struct LayerDescriptor(string MediaType, string Digest, long Size);

@@ -174,7 +174,7 @@ public sealed class ImageStoreTests : IDisposable
         OciImageWriter.WriteFromDirectory(layout, "app", MakeSourceTree(), ImageConfig.Empty);
         var store = new ImageStore([layout, _tmp.Sub("does-not-exist")]);
         var e = Assert.Throws<ImageNotFoundException>(() => store.Resolve("foo"));
-        Assert.Equal("image \"docker.io/library/foo:latest\" not found in the image store; import it with `podshim image import`", e.Message);
+        Assert.StartsWith("image \"docker.io/library/foo:latest\" is not in the image store (podshim has no registry access); import it with `podshim image import FILE`", e.Message);
         Assert.Equal("docker.io/library/foo:latest", e.Reference);
         Assert.Throws<ImageNotFoundException>(() => store.Resolve("app:other"));
         Assert.False(store.Contains("foo"));
