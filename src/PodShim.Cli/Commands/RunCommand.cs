@@ -48,11 +48,8 @@ internal static class RunCommand
             PodValidation.ThrowIfInvalid(pod);
             StartupTrace.Mark("manifest validated");
             StateLayout layout = GlobalOptions.Layout(result);
-            // A foreground run says at once when an image is missing, before anything is created.
-            var images = ImageStore.ForRoot(layout.Root);
-            foreach (Container c in pod.Spec.AllContainers)
-                images.Resolve(c.Image);
-            StartupTrace.Mark("images resolved");
+            // A missing image is not an error here: as on a node, its container waits (ErrImagePull,
+            // ImagePullBackOff) and starts once the image is imported.
 
             PodPaths paths = layout.Pod(pod.Metadata.Namespace, pod.Metadata.Name);
             PodStore.Create(paths, pod.Metadata.Name);

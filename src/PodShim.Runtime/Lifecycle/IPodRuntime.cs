@@ -29,6 +29,10 @@ public interface IPodRuntime
     /// <summary>Stops the attempt's probes.</summary>
     void StopProbes(Container container, int attempt);
 
+    /// <summary>kubelet's EnsureImageExists before an attempt: null when the container's image is there,
+    /// else why not (ErrImagePull, ErrImageNeverPull, InvalidImageName) and the message to show.</summary>
+    ImagePullFailure? EnsureImage(Container container) => null;
+
     /// <summary>Restarts the pod sandbox (the holder) after it was lost; posts <see cref="SandboxReady"/>.</summary>
     void RecreateSandbox();
 }

@@ -18,7 +18,7 @@ public interface IEventRecorder
 /// Every timing rule runs on <see cref="TimeProvider"/> timers, so a fake clock drives the tests.
 /// The semantics are those of shared/reference/pod-semantics.md.
 /// </summary>
-public sealed class PodLifecycle
+public sealed partial class PodLifecycle
 {
     public const string DeadlineMessage = "Pod was active on the node longer than the specified deadline";
     private static readonly TimeSpan MinimumGrace = TimeSpan.FromSeconds(2);
@@ -136,6 +136,9 @@ public sealed class PodLifecycle
                 break;
             case SandboxReady:
                 OnSandboxReady();
+                break;
+            case PodEvicted evicted:
+                OnEvicted(evicted);
                 break;
             case TimerFired t:
                 if (_timers.Remove(t.Id, out var timer))
@@ -497,6 +500,8 @@ public sealed class PodLifecycle
 
     private void Launch(Slot slot, bool restart)
     {
+        if (!PullImage(slot))
+            return;
         if (restart)
             slot.RestartCount++;
         slot.Attempt++;
