@@ -3,6 +3,7 @@ using PodShim.Interop;
 using PodShim.Interop.Syscalls;
 using PodShim.Manifest;
 using PodShim.Runtime.State;
+using PodShim.Runtime.Volumes;
 
 namespace PodShim.Runtime.Pods;
 
@@ -14,13 +15,15 @@ public sealed class PodSandbox : IDisposable
 {
     private readonly ISyscalls _sys;
     private readonly List<string> _mounts = new();
+    private PodVolumes? _volumes;
 
     private PodSandbox(Pod pod, PodPaths paths, ISyscalls sys)
     {
         Pod = pod;
         Paths = paths;
         _sys = sys;
-        Hostname = Truncate(pod.Spec.Hostname ?? pod.Metadata.Name, 63);
+        // A hostNetwork pod has the node's hostname (kubelet GeneratePodHostNameAndDomain).
+        Hostname = pod.Spec.HostNetwork ? Environment.MachineName : Truncate(pod.Spec.Hostname ?? pod.Metadata.Name, 63);
     }
 
     public Pod Pod { get; }
@@ -74,27 +77,10 @@ public sealed class PodSandbox : IDisposable
 
         _sys.CreateDirectory(Paths.Etc, (UnixFileMode)0b111_101_101);
         File.WriteAllText(Path.Combine(Paths.Etc, "hostname"), Hostname + "\n");
-        File.WriteAllText(Path.Combine(Paths.Etc, "hosts"),
-            "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
-            "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n" +
-            $"127.0.1.1\t{Hostname}\n");
-        string serviceAccount = Path.Combine(Paths.Etc, "serviceaccount");
-        _sys.CreateDirectory(serviceAccount, (UnixFileMode)0b111_101_101);
-        File.WriteAllText(Path.Combine(serviceAccount, "namespace"), Pod.Metadata.Namespace);
-
-        foreach (Volume volume in Pod.Spec.Volumes)
-        {
-            if (volume.EmptyDir is { } emptyDir)
-            {
-                string dir = Paths.Volume(volume.Name);
-                _sys.CreateDirectory(dir, (UnixFileMode)0b111_111_111);
-                if (string.Equals(emptyDir.Medium, "Memory", StringComparison.Ordinal))
-                {
-                    string size = emptyDir.SizeLimit is { } limit ? $",size={limit.Value}" : "";
-                    MountTmpfs(dir, "mode=0777" + size);
-                }
-            }
-        }
+        File.WriteAllText(Path.Combine(Paths.Etc, "hosts"), Pod.Spec.HostNetwork
+            ? EtcFiles.NodeHosts(Pod)
+            : EtcFiles.ManagedHosts(Pod, Hostname, [EtcFiles.PodAddressStandIn]));
+        _volumes = PodVolumes.Prepare(Pod, Paths, _sys, NodeInfo.Host(), _mounts.Add);
     }
 
     private void MountTmpfs(string target, string options)
@@ -103,39 +89,17 @@ public sealed class PodSandbox : IDisposable
         _mounts.Add(target);
     }
 
-    /// <summary>The bind mounts every container of this pod gets (runtime files and the pod's volumes).</summary>
+    /// <summary>The bind mounts every container of this pod gets (runtime files and the pod's volumes), parents first.</summary>
     public IReadOnlyList<MountRequest> MountsFor(Container container)
     {
-        var mounts = new List<MountRequest>
-        {
-            new(Path.Combine(Paths.Etc, "hosts"), "/etc/hosts", null, MountFlags.Bind, null, TargetIsFile: true),
-            new(Path.Combine(Paths.Etc, "hostname"), "/etc/hostname", null, MountFlags.Bind, null, TargetIsFile: true),
-            new(Path.Combine(Paths.Etc, "serviceaccount"), "/var/run/secrets/kubernetes.io/serviceaccount", null,
-                MountFlags.Bind | MountFlags.ReadOnly, null),
-        };
-        foreach (VolumeMount vm in container.VolumeMounts)
-        {
-            Volume volume = Pod.Spec.Volumes.FirstOrDefault(v => v.Name == vm.Name)
-                ?? throw new Containers.ContainerConfigException($"volume \"{vm.Name}\" not found");
-            string source;
-            bool isFile = false;
-            if (volume.EmptyDir is not null)
-                source = Paths.Volume(volume.Name);
-            else if (volume.HostPath is { } hostPath)
-            {
-                source = hostPath.Path;
-                isFile = File.Exists(source);
-            }
-            else
-                throw new Containers.ContainerConfigException($"volume \"{volume.Name}\": only emptyDir and hostPath volumes are supported so far");
-            if (!string.IsNullOrEmpty(vm.SubPath))
-            {
-                source = ResolveSubPath(source, vm.SubPath, volume.Name);
-                isFile = File.Exists(source);
-            }
-            mounts.Add(new MountRequest(source, vm.MountPath, null, MountFlags.Bind | MountFlags.Rec | (vm.ReadOnly ? MountFlags.ReadOnly : 0), null, isFile));
-        }
-        return mounts;
+        var mounts = new List<MountRequest>();
+        // The kubelet's /etc/hosts and the runtime's /etc/hostname, unless the container mounts something there itself.
+        if (!PodVolumes.Targets(container, "/etc/hosts"))
+            mounts.Add(new(Path.Combine(Paths.Etc, "hosts"), "/etc/hosts", null, MountFlags.Bind, null, TargetIsFile: true));
+        if (!PodVolumes.Targets(container, "/etc/hostname"))
+            mounts.Add(new(Path.Combine(Paths.Etc, "hostname"), "/etc/hostname", null, MountFlags.Bind, null, TargetIsFile: true));
+        mounts.AddRange((_volumes ?? throw new InvalidOperationException("the sandbox is not prepared")).MountsFor(container));
+        return PodVolumes.Ordered(mounts);
     }
 
     /// <summary>Stops the holder and removes every host mount the sandbox made.</summary>
@@ -156,27 +120,6 @@ public sealed class PodSandbox : IDisposable
         for (int i = _mounts.Count - 1; i >= 0; i--)
             _sys.Unmount(_mounts[i], detach: true);
         _mounts.Clear();
-    }
-
-    /// <summary>
-    /// volume/subPath, created when missing, refusing any symlink on the way: a container could have
-    /// planted one in a shared volume to point the bind at the host (CVE-2017-1002101).
-    /// </summary>
-    private static string ResolveSubPath(string volumeRoot, string subPath, string volumeName)
-    {
-        string current = volumeRoot;
-        foreach (string part in subPath.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (part is "." or "..")
-                throw new Containers.ContainerConfigException($"subPath \"{subPath}\" of volume \"{volumeName}\" must be a relative path without \"..\"");
-            current = Path.Combine(current, part);
-            var info = new FileInfo(current);
-            if (info.LinkTarget is not null)
-                throw new Containers.ContainerConfigException($"subPath \"{subPath}\" of volume \"{volumeName}\" goes through a symlink; refused");
-            if (!info.Exists && !Directory.Exists(current))
-                Directory.CreateDirectory(current);
-        }
-        return current;
     }
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max].TrimEnd('-', '.');

@@ -12,6 +12,7 @@ using PodShim.Runtime.Lifecycle;
 using PodShim.Runtime.Probes;
 using PodShim.Runtime.State;
 using PodShim.Runtime.Status;
+using PodShim.Runtime.Volumes;
 
 namespace PodShim.Runtime.Pods;
 
@@ -69,8 +70,11 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     public PodStatusInfo Run(CancellationToken terminate, Func<TimeSpan?> grace)
     {
         StartupTrace.Mark("creating sandbox");
-        _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys);
+        _sandbox = WaitForVolumes(() => PodSandbox.Create(_pod, _paths, _binDirectory, _sys), terminate);
+        if (_sandbox is null)
+            return Lifecycle.Status;
         StartupTrace.Mark("sandbox ready");
+        using var storage = new EmptyDirMonitor(_pod, _paths, TimeProvider.System, message => Lifecycle.Post(new PodEvicted(message)));
         WatchHolder(_sandbox);
         using CancellationTokenRegistration registration = terminate.Register(() => Lifecycle.Post(new TerminateRequested(grace())));
         Lifecycle.Start();
@@ -80,6 +84,35 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
             Lifecycle.HandlePending();
         }
         return Lifecycle.Status;
+    }
+
+    /// <summary>
+    /// A volume that cannot be set up (a hostPath type check failed) keeps the pod waiting, as on a
+    /// node: a FailedMount warning, then further tries with the kubelet's volume back-off (0.5 s,
+    /// doubling to 2 min 2 s) until it works or the pod is terminated (then null).
+    /// </summary>
+    private PodSandbox? WaitForVolumes(Func<PodSandbox> create, CancellationToken terminate)
+    {
+        TimeSpan delay = TimeSpan.FromMilliseconds(500);
+        TimeSpan max = TimeSpan.FromSeconds(122);
+        string? last = null;
+        while (true)
+        {
+            try
+            {
+                return create();
+            }
+            catch (VolumeSetupException e)
+            {
+                if (e.Message != last)
+                    Record("Warning", "FailedMount", e.Message);
+                last = e.Message;
+                AtomicFile.WriteAllText(_paths.Status, PodStatusJson.Serialize(Lifecycle.Status));
+            }
+            if (terminate.WaitHandle.WaitOne(delay))
+                return null;
+            delay = delay * 2 > max ? max : delay * 2;
+        }
     }
 
     // ---- IPodRuntime ----
@@ -141,6 +174,31 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         })
         { IsBackground = true, Name = $"exit {container.Name}#{attempt}" };
         waiter.Start();
+    }
+
+    public ImagePullFailure? EnsureImage(Container container)
+    {
+        if (_resolved.ContainsKey(container.Image))
+            return null;
+        try
+        {
+            _resolved[container.Image] = _images.Resolve(container.Image);
+            return null;
+        }
+        catch (FormatException e)
+        {
+            return new ImagePullFailure(PodLifecycle.InvalidImageName, $"Failed to apply default image tag \"{container.Image}\": {e.Message}");
+        }
+        catch (ImageNotFoundException e)
+        {
+            return container.ImagePullPolicy == "Never"
+                ? new ImagePullFailure(PodLifecycle.ErrImageNeverPull, $"Container image \"{container.Image}\" is not present with pull policy of Never")
+                : new ImagePullFailure(ContainerReasons.ErrImagePull, e.Message);
+        }
+        catch (InvalidDataException e)
+        {
+            return new ImagePullFailure(ContainerReasons.ErrImagePull, e.Message);
+        }
     }
 
     public void RunHook(Container container, int attempt, HookKind kind, LifecycleHandler handler)

@@ -4,6 +4,7 @@ using PodShim.Manifest;
 using PodShim.Runtime.Containers;
 using PodShim.Runtime.Pods;
 using PodShim.Runtime.State;
+using PodShim.Runtime.Volumes;
 using PodShim.UnitTests.Fakes;
 
 namespace PodShim.UnitTests.Pods;
@@ -119,8 +120,9 @@ public sealed class PodSandboxTests : IDisposable
     }
 
     [Fact]
-    public void MemoryEmptyDirWithoutSizeLimitHasNoSizeOption()
+    public void MemoryEmptyDirWithoutSizeLimitIsAsLargeAsTheNodesMemory()
     {
+        // kubelet calculateEmptyDirMemorySize: node allocatable memory when neither the pod nor the volume limits it.
         using PodSandbox sandbox = Prepare(PodWith("""
               containers:
               - name: app
@@ -131,7 +133,52 @@ public sealed class PodSandboxTests : IDisposable
                   medium: Memory
             """));
         MountCall mount = Assert.Single(_sys.Mounts, m => m.Target == _paths.Volume("m"));
-        Assert.Equal("mode=0777", mount.Data);
+        Assert.Equal($"mode=0777,size={NodeInfo.Host().MemoryBytes}", mount.Data);
+    }
+
+    [Theory]
+    [InlineData("32Mi", "64Mi", 32L << 20)]   // the pod's memory limit is below sizeLimit
+    [InlineData("64Mi", "16Mi", 16L << 20)]   // sizeLimit is below the pod's limit
+    [InlineData("64Mi", null, 64L << 20)]     // no sizeLimit: the pod's limit
+    public void MemoryEmptyDirIsTheSmallestOfSizeLimitAndThePodsMemoryLimit(string podLimit, string? sizeLimit, long expected)
+    {
+        using PodSandbox sandbox = Prepare(PodWith($"""
+              containers:
+              - name: app
+                image: busybox
+                resources:
+                  limits:
+                    memory: {podLimit}
+              volumes:
+              - name: m
+                emptyDir:
+                  medium: Memory
+            {(sizeLimit is null ? "" : $"      sizeLimit: {sizeLimit}")}
+            """));
+        MountCall mount = Assert.Single(_sys.Mounts, m => m.Target == _paths.Volume("m"));
+        Assert.Equal($"mode=0777,size={expected}", mount.Data);
+    }
+
+    [Fact]
+    public void AMemoryLimitOnOnlySomeContainersDoesNotLimitTheVolume()
+    {
+        // The pod has a memory limit only when every container has one (kubelet ResourceConfigForPod).
+        using PodSandbox sandbox = Prepare(PodWith("""
+              containers:
+              - name: a
+                image: busybox
+                resources:
+                  limits:
+                    memory: 32Mi
+              - name: b
+                image: busybox
+              volumes:
+              - name: m
+                emptyDir:
+                  medium: Memory
+            """));
+        MountCall mount = Assert.Single(_sys.Mounts, m => m.Target == _paths.Volume("m"));
+        Assert.Equal($"mode=0777,size={NodeInfo.Host().MemoryBytes}", mount.Data);
     }
 
     [Fact]
@@ -239,8 +286,79 @@ public sealed class PodSandboxTests : IDisposable
         using PodSandbox sandbox = Prepare(pod);
         IReadOnlyList<MountRequest> mounts = sandbox.MountsFor(pod.Spec.Containers[0]);
         Assert.Equal(5, mounts.Count);
-        Assert.Equal(new MountRequest(_paths.Volume("cache"), "/cache", null, MountFlags.Bind | MountFlags.Rec, null), mounts[3]);
-        Assert.Equal(new MountRequest(_paths.Volume("scratch"), "/scratch", null, MountFlags.Bind | MountFlags.Rec | MountFlags.ReadOnly, null), mounts[4]);
+        Assert.Equal(new MountRequest(_paths.Volume("cache"), "/cache", null, MountFlags.Bind | MountFlags.Rec, null), mounts.Single(m => m.Target == "/cache"));
+        Assert.Equal(new MountRequest(_paths.Volume("scratch"), "/scratch", null, MountFlags.Bind | MountFlags.Rec | MountFlags.ReadOnly, null),
+            mounts.Single(m => m.Target == "/scratch"));
+    }
+
+    [Fact]
+    public void MountsAreOrderedParentsFirst()
+    {
+        // containerd sorts mounts by the depth of their target: /data before /data/sub whatever the manifest's order.
+        Pod pod = PodWith("""
+              containers:
+              - name: app
+                image: busybox
+                volumeMounts:
+                - name: b
+                  mountPath: /data/sub
+                - name: a
+                  mountPath: /data
+              volumes:
+              - name: a
+                emptyDir: {}
+              - name: b
+                emptyDir: {}
+            """);
+        using PodSandbox sandbox = Prepare(pod);
+        Assert.Equal(["/data", "/etc/hosts", "/etc/hostname", "/data/sub", "/var/run/secrets/kubernetes.io/serviceaccount"],
+            sandbox.MountsFor(pod.Spec.Containers[0]).Select(m => m.Target));
+    }
+
+    [Fact]
+    public void AVolumeMountedOnEtcHostsReplacesTheManagedOne()
+    {
+        string hosts = _dir.Combine("my-hosts");
+        File.WriteAllText(hosts, "10.0.0.1 db\n");
+        Pod pod = PodWith($"""
+              containers:
+              - name: app
+                image: busybox
+                volumeMounts:
+                - name: h
+                  mountPath: /etc/hosts
+              volumes:
+              - name: h
+                hostPath:
+                  path: {hosts}
+                  type: File
+            """);
+        using PodSandbox sandbox = Prepare(pod);
+        MountRequest only = Assert.Single(sandbox.MountsFor(pod.Spec.Containers[0]), m => m.Target == "/etc/hosts");
+        Assert.Equal(hosts, only.Source);
+        Assert.True(only.TargetIsFile);
+    }
+
+    [Fact]
+    public void AutomountServiceAccountTokenFalseLeavesTheDirectoryOut()
+    {
+        Pod pod = PodWith("  automountServiceAccountToken: false\n" + OneContainer);
+        using PodSandbox sandbox = Prepare(pod);
+        Assert.DoesNotContain(sandbox.MountsFor(pod.Spec.Containers[0]), m => m.Target.StartsWith("/var/run/secrets", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(_paths.Etc, "serviceaccount")));
+    }
+
+    [Fact]
+    public void ServiceAccountDirectoryHoldsTheNamespaceAndAPlaceholderToken()
+    {
+        using PodSandbox sandbox = Prepare(PodWith(OneContainer));
+        string dir = Path.Combine(_paths.Etc, "serviceaccount");
+        Assert.Equal("shop", File.ReadAllText(Path.Combine(dir, "namespace")));
+        string token = File.ReadAllText(Path.Combine(dir, "token"));
+        Assert.Contains("not-a-credential", token);
+        // Laid out as the kubelet's AtomicWriter does: names link into ..data.
+        Assert.Equal("..data/namespace", new FileInfo(Path.Combine(dir, "namespace")).LinkTarget);
+        Assert.StartsWith("..20", new FileInfo(Path.Combine(dir, "..data")).LinkTarget);
     }
 
     [Fact]
@@ -270,8 +388,9 @@ public sealed class PodSandboxTests : IDisposable
             """);
         using PodSandbox sandbox = Prepare(pod);
         IReadOnlyList<MountRequest> mounts = sandbox.MountsFor(pod.Spec.Containers[0]);
-        Assert.Equal(new MountRequest(hostDir, "/data", null, MountFlags.Bind | MountFlags.Rec, null, TargetIsFile: false), mounts[3]);
-        Assert.Equal(new MountRequest(hostFile, "/etc/app.conf", null, MountFlags.Bind | MountFlags.Rec | MountFlags.ReadOnly, null, TargetIsFile: true), mounts[4]);
+        Assert.Equal(new MountRequest(hostDir, "/data", null, MountFlags.Bind | MountFlags.Rec, null, TargetIsFile: false), mounts.Single(m => m.Target == "/data"));
+        Assert.Equal(new MountRequest(hostFile, "/etc/app.conf", null, MountFlags.Bind | MountFlags.Rec | MountFlags.ReadOnly, null, TargetIsFile: true),
+            mounts.Single(m => m.Target == "/etc/app.conf"));
         // hostPath volumes are not mounted on the host.
         Assert.DoesNotContain(_sys.Mounts, m => m.Target == hostDir || m.Target == hostFile);
     }
@@ -292,11 +411,18 @@ public sealed class PodSandboxTests : IDisposable
                 emptyDir: {}
             """);
         using PodSandbox sandbox = Prepare(pod);
-        MountRequest mount = sandbox.MountsFor(pod.Spec.Containers[0])[3];
-        string expected = Path.Combine(_paths.Volume("scratch"), "app/logs");
-        Assert.Equal(expected, mount.Source);
+        MountRequest mount = sandbox.MountsFor(pod.Spec.Containers[0]).Single(m => m.Target == "/logs");
+        Assert.True(Directory.Exists(Path.Combine(_paths.Volume("scratch"), "app/logs")));
+        // The container mounts a bind of the opened subPath, made on the host under volume-subpaths/.
+        string bind = Path.Combine(_paths.Directory, "volume-subpaths", "scratch", "app", "0");
+        Assert.Equal(bind, mount.Source);
         Assert.False(mount.TargetIsFile);
-        Assert.True(Directory.Exists(expected));
+        MountCall hostBind = Assert.Single(_sys.Mounts, m => m.Target == bind);
+        Assert.StartsWith("/proc/self/fd/", hostBind.Source);
+        Assert.Equal(MountFlags.Bind, hostBind.Flags);
+        // Torn down with the sandbox.
+        sandbox.Dispose();
+        Assert.Contains(_sys.Unmounts, u => u.Target == bind);
     }
 
     [Fact]
@@ -324,7 +450,7 @@ public sealed class PodSandboxTests : IDisposable
         string? source = null;
         try
         {
-            source = sandbox.MountsFor(pod.Spec.Containers[0])[3].Source;
+            source = sandbox.MountsFor(pod.Spec.Containers[0]).Single(m => m.Target == "/logs").Source;
         }
         catch (ContainerConfigException)
         {
