@@ -24,6 +24,10 @@ install_deps() {
 	done
 	# busybox-static specifically (a dynamic busybox cannot run inside an image)
 	dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+	# The bundled images: curl (busyboxplus) and the libraries Debian's nginx loads (its .deb is fetched, not installed).
+	for pkg in curl libpcre2-8-0 libssl3 zlib1g libcrypt1; do
+		dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		if [ "$(id -u)" -ne 0 ]; then
 			echo "build.sh: missing packages ${missing[*]}; run as root to install them" >&2

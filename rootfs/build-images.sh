@@ -26,8 +26,19 @@ export LC_ALL=C
 # shellcheck source=lib.sh
 source "$here/lib.sh"
 
+# Recipes in build order: a recipe whose IMAGE_BASE names another comes after it.
 recipes=()
-for r in "$here"/*/image.sh; do recipes+=("$r"); done
+add_recipe() {
+    local r=$1 base
+    [[ " ${recipes[*]} " == *" $r "* ]] && return
+    base=$(source "$r"; printf '%s' "${IMAGE_BASE:-}")
+    if [[ -n $base ]]; then
+        [[ -f $here/$base/image.sh ]] || { echo "build-images: $r: IMAGE_BASE=$base has no recipe" >&2; exit 1; }
+        add_recipe "$here/$base/image.sh"
+    fi
+    recipes+=("$r")
+}
+for r in "$here"/*/image.sh; do add_recipe "$r"; done
 
 # Serialize concurrent builds of the same OUTDIR (e.g. build.sh and a test run).
 exec 9>"$out.lock"
@@ -47,6 +58,14 @@ stamp() {
         printf 'uid-is-root=%s\n' "$([[ $EUID -eq 0 ]] && echo yes || echo no)"
     ) | sha256sum | cut -d' ' -f1
 }
+# Inputs that must be downloaded (Debian packages) are fetched before they are hashed.
+for r in "${recipes[@]}"; do
+    (
+        # shellcheck source=/dev/null
+        source "$r"
+        if declare -F image_fetch >/dev/null; then image_fetch; fi
+    )
+done
 want=$(stamp)
 if [[ -f $out/.stamp && $(<"$out/.stamp") == "$want" ]]; then
     exit 0
@@ -62,11 +81,17 @@ for r in "${recipes[@]}"; do
     (
         # shellcheck source=/dev/null
         source "$r"
-        rootfs="$tmp/rootfs-$(basename "$(dirname "$r")")"
+        recipe=$(basename "$(dirname "$r")")
+        OCI_BASE_LAYERS=()
+        if [[ -n ${IMAGE_BASE:-} ]]; then
+            mapfile -t OCI_BASE_LAYERS <"$tmp/layers-$IMAGE_BASE"
+        fi
+        rootfs="$tmp/rootfs-$recipe"
         mkdir "$rootfs"
         image_populate "$rootfs"
         oci_image "$IMAGE_NAME" "$rootfs" "$IMAGE_CONFIG" "${IMAGE_TAGS[@]}"
-        printf '%s\n' "${OCI_INDEX_ENTRIES[@]}" >"$tmp/entries-$(basename "$(dirname "$r")")"
+        printf '%s\n' "${OCI_INDEX_ENTRIES[@]}" >"$tmp/entries-$recipe"
+        printf '%s\n' "${OCI_IMAGE_LAYERS[@]}" >"$tmp/layers-$recipe"
         rm -rf "$rootfs"
     )
 done
