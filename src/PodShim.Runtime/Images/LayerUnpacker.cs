@@ -23,7 +23,12 @@ internal static class LayerUnpacker
 {
     internal const string WhiteoutPrefix = ".wh.";
     internal const string OpaqueMarker = ".wh..wh..opq";
-    internal const string OpaqueAttribute = "trusted.overlay.opaque";
+    /// <summary>
+    /// The opaque-directory attribute: trusted.overlay.opaque as root (what overlayfs reads); an
+    /// unprivileged unpack (tests) cannot set trusted.* and uses user.overlay.opaque, which
+    /// overlayfs reads when mounted with userxattr.
+    /// </summary>
+    internal static string OpaqueAttribute => Environment.IsPrivilegedProcess ? "trusted.overlay.opaque" : "user.overlay.opaque";
     private const int DirectoryCreateMode = 0b111_000_000; // 0700 until the entry's own mode is set at the end
 
     /// <summary>Unpacks <paramref name="blobPath"/> into <paramref name="destDir"/>, which must not exist:

@@ -30,6 +30,11 @@ public sealed class FakePodRuntime : IPodRuntime
 
     public void StopProbes(Container container, int attempt) => Calls.Add($"probes stop {container.Name}#{attempt}");
 
+    /// <summary>What EnsureImage answers (null: every image is present).</summary>
+    public Func<Container, ImagePullFailure?>? Images { get; set; }
+
+    public ImagePullFailure? EnsureImage(Container container) => Images?.Invoke(container);
+
     public void RecreateSandbox()
     {
         SandboxRecreations++;
