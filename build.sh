@@ -40,6 +40,18 @@ install_deps() {
 	command -v dotnet >/dev/null 2>&1 || { echo "build.sh: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 }
 
+# What only the tests need: podman, to make archives with a real tool (`podman save`) for the import tests.
+install_test_deps() {
+	command -v podman >/dev/null 2>&1 && return
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "note: podman is missing (the image import tests need it); run as root to install it" >&2
+		return
+	fi
+	log "installing podman (import tests)"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman >/dev/null
+}
+
 build_native() {
 	make -s -C native OUT="$bin"
 }
@@ -113,6 +125,7 @@ build)
 	;;
 test)
 	build_all
+	install_test_deps
 	run_tests
 	;;
 run)

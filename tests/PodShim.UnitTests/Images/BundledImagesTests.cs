@@ -82,6 +82,41 @@ public sealed class BundledImagesTests : IDisposable
         Assert.Contains("app:x:1000:", File.ReadAllText(Path.Combine(layer, "etc", "group")));
         Assert.False(File.Exists(Path.Combine(layer, "etc", "hosts")));
 
+        // busyboxplus: busybox's layer and a layer with Debian's curl and the libraries it loads.
+        ResolvedImage plus = store.Resolve("busyboxplus");
+        Assert.Equal(plus.ManifestDigest, store.Resolve("busyboxplus:curl").ManifestDigest);
+        Assert.Equal(2, plus.LayerDirs.Count);
+        Assert.Equal(latest.LayerDirs[0], plus.LayerDirs[0]);
+        Assert.True(File.Exists(Path.Combine(plus.LayerDirs[1], "usr", "bin", "curl")));
+        Assert.True(File.Exists(Path.Combine(plus.LayerDirs[1], "lib64", "ld-linux-x86-64.so.2")));
+        Assert.True(File.Exists(Path.Combine(plus.LayerDirs[1], "lib", "x86_64-linux-gnu", "libcurl.so.4")));
+
+        // nginx: Debian's nginx laid out like the official image.
+        ResolvedImage nginx = store.Resolve("nginx");
+        foreach (string tag in new[] { "nginx:1.22", "nginx:1.22.1", "docker.io/library/nginx:latest" })
+            Assert.Equal(nginx.ManifestDigest, store.Resolve(tag).ManifestDigest);
+        Assert.Equal(latest.LayerDirs[0], nginx.LayerDirs[0]);
+        string ngx = nginx.LayerDirs[1];
+        Assert.True(File.Exists(Path.Combine(ngx, "usr", "sbin", "nginx")));
+        Assert.Equal("/dev/stdout", new FileInfo(Path.Combine(ngx, "var", "log", "nginx", "access.log")).LinkTarget);
+        Assert.Equal("/dev/stderr", new FileInfo(Path.Combine(ngx, "var", "log", "nginx", "error.log")).LinkTarget);
+        Assert.Contains("root   /usr/share/nginx/html;", File.ReadAllText(Path.Combine(ngx, "etc", "nginx", "conf.d", "default.conf")));
+        Assert.Contains("listen       80;", File.ReadAllText(Path.Combine(ngx, "etc", "nginx", "conf.d", "default.conf")));
+        Assert.True(File.Exists(Path.Combine(ngx, "etc", "nginx", "mime.types")));
+        Assert.Contains("Welcome to nginx!", File.ReadAllText(Path.Combine(ngx, "usr", "share", "nginx", "html", "index.html")));
+        Assert.Contains("nginx:x:101:101:", File.ReadAllText(Path.Combine(ngx, "etc", "passwd")));
+        Assert.Equal(["nginx", "-g", "daemon off;"], nginx.Config.Cmd);
+        Assert.Equal("SIGQUIT", nginx.Config.StopSignal);
+        Assert.Equal(["80/tcp"], nginx.Config.ExposedPorts);
+
+        // myapp:v1 on top of nginx: index.html and an entrypoint that writes hostname.html.
+        ResolvedImage myapp = store.Resolve("myapp:v1");
+        Assert.Equal(nginx.LayerDirs, myapp.LayerDirs.Take(2));
+        Assert.Equal(3, myapp.LayerDirs.Count);
+        Assert.Contains("Hello MyApp | Version: v1", File.ReadAllText(Path.Combine(myapp.LayerDirs[2], "usr", "share", "nginx", "html", "index.html")));
+        Assert.Equal(["/usr/local/bin/myapp-entrypoint"], myapp.Config.Entrypoint);
+        Assert.Contains("hostname.html", File.ReadAllText(Path.Combine(myapp.LayerDirs[2], "usr", "local", "bin", "myapp-entrypoint")));
+
         // Warm run: up to date, nothing done, nothing printed.
         (code, output) = BuildImages(images);
         Assert.Equal(0, code);
@@ -93,6 +128,8 @@ public sealed class BundledImagesTests : IDisposable
         (code, output) = BuildImages(again);
         Assert.True(code == 0, output);
         Assert.Equal(latest.ManifestDigest, new ImageStore([again]).Resolve("busybox").ManifestDigest);
+        foreach (string image in new[] { "busyboxplus", "nginx", "myapp:v1" })
+            Assert.Equal(store.Resolve(image).ManifestDigest, new ImageStore([again]).Resolve(image).ManifestDigest);
     }
 
     [Fact]
