@@ -221,15 +221,16 @@ public sealed class PodRunTests : IDisposable
     }
 
     [RootFact]
-    public void A_missing_image_is_one_line_and_creates_nothing()
+    public void A_missing_image_waits_with_ErrImagePull_and_says_how_to_import_it()
     {
+        // As on a node: the container waits for its image (ErrImagePull, ImagePullBackOff) instead of
+        // the pod failing; the warning names the image and the way to import it. --rm cleans up.
         string yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: noimage\nspec:\n  restartPolicy: Never\n  containers:\n  - name: c\n    image: no-such-image:9\n    command: [\"true\"]\n";
-        var r = _h.Run(yaml);
+        var r = _h.Run(yaml, extraArgs: ["--timeout", "3s", "--rm"]);
         Assert.Equal(1, r.ExitCode);
-        string err = r.Stderr.Trim();
-        Assert.Single(err.Split('\n'));
-        Assert.StartsWith("Error: ", err);
-        Assert.Contains("no-such-image:9", err);
+        Assert.Contains("noimage   0/1     ErrImagePull", r.Stdout);
+        Assert.Contains("Warning  Failed  container \"c\": Failed to pull image \"no-such-image:9\": image \"docker.io/library/no-such-image:9\" is not in the image store", r.Stderr);
+        Assert.Contains("podshim image import", r.Stderr);
         Assert.False(Directory.Exists(_h.PodDir("noimage")));
     }
 
