@@ -147,6 +147,37 @@ public sealed class ImageImportTests : IDisposable
     }
 
     [RootFact]
+    public void A_large_import_draws_a_progress_bar_on_a_terminal_only()
+    {
+        // 40 MiB of random bytes (above the 32 MiB threshold) in a rootfs tarball.
+        string tarball = Path.Combine(_h.Root, "big.tar");
+        var random = new Random(4);
+        byte[] chunk = new byte[1 << 20];
+        var entries = new List<TarSpec>();
+        using (var fs = File.Create(tarball))
+        using (var w = new System.Formats.Tar.TarWriter(fs, System.Formats.Tar.TarEntryFormat.Pax))
+        {
+            for (int i = 0; i < 40; i++)
+            {
+                random.NextBytes(chunk);
+                w.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, $"data/{i}") { DataStream = new MemoryStream(chunk) });
+            }
+        }
+        // script(1) runs the command on a pseudo-terminal.
+        string podshim = PodHarness.PodshimPath;
+        string output = Exec("script", "-qfec", $"{podshim} image import {tarball} --name big:1 --root {_h.Root}", "/dev/null");
+        Assert.Contains("\r", output);
+        Assert.Matches(@"unpacking\s+\[#{30}\] 100%\s+(40\.[0-9])/\1 MiB\s+[0-9.]+ MiB/s", output);
+        Assert.Contains("Imported docker.io/library/big:1", output);
+
+        // On a pipe: only the result line.
+        var r = _h.Podshim("image", "import", tarball, "--name", "big:2");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("", r.Stderr);
+        Assert.DoesNotContain("MiB/s", r.Stdout);
+    }
+
+    [RootFact]
     public void Ls_inspect_and_rm_on_a_root()
     {
         string tarball = BusyboxRootfsTarball();

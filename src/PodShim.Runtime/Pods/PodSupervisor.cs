@@ -244,7 +244,8 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         var thread = new Thread(() =>
         {
             _sandbox?.Dispose();
-            _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys);
+            // Without a token the wait for volumes only ends when they can be set up.
+            _sandbox = WaitForVolumes(() => PodSandbox.Create(_pod, _paths, _binDirectory, _sys), CancellationToken.None)!;
             WatchHolder(_sandbox);
             Lifecycle.Post(new SandboxReady());
         })
