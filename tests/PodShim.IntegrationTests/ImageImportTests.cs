@@ -134,7 +134,13 @@ public sealed class ImageImportTests : IDisposable
         byte[] busybox = File.ReadAllBytes(BusyboxRootfsTarball());
         byte[] extra = ArchiveBuilder.Tar(
             new TarSpec("usr/local/bin/tool", System.Formats.Tar.TarEntryType.RegularFile, "#!/bin/sh\n", Mode: 0x9ED),
-            new TarSpec("home/u/file", System.Formats.Tar.TarEntryType.RegularFile, "x", Uid: 1234, Gid: 5678));
+            new TarSpec("home/u/file", System.Formats.Tar.TarEntryType.RegularFile, "x", Uid: 1234, Gid: 5678),
+            // `setcap cap_net_raw+ep`: the capability travels as a PAX xattr and must be set on the file.
+            new TarSpec("usr/local/bin/ping", System.Formats.Tar.TarEntryType.RegularFile, "#!/bin/sh\n", Mode: 0b111_101_101,
+                Pax: new Dictionary<string, string> { ["SCHILY.xattr.security.capability"] = System.Text.Encoding.UTF8.GetString(NetRawCapability) }),
+            // ... while trusted.* (overlayfs' own attributes) must never come from a layer.
+            new TarSpec("usr/local/bin/other", System.Formats.Tar.TarEntryType.RegularFile, "x",
+                Pax: new Dictionary<string, string> { ["SCHILY.xattr.trusted.overlay.opaque"] = "y" }));
         var image = new ArchiveBuilder.Image();
         image.Layers.Add((busybox, busybox, false));
         image.Layers.Add((extra, extra, false));
@@ -144,7 +150,13 @@ public sealed class ImageImportTests : IDisposable
         var run = _h.Run(Pod("owned", ("c", "localhost/owned:1", "stat -c '%a %u %g' /usr/local/bin/tool /home/u/file")));
         Assert.True(run.ExitCode == 0, run.Stderr);
         Assert.Equal(["4755 0 0", "644 1234 5678"], _h.LogLines("owned", "c"));
+        string top = new ImageStore([Path.Combine(_h.Root, "images")]).Resolve("localhost/owned:1").LayerDirs[1];
+        Assert.Equal(NetRawCapability, BeneathDirectory.GetExtendedAttribute(Path.Combine(top, "usr", "local", "bin", "ping"), "security.capability"));
+        Assert.Null(BeneathDirectory.GetExtendedAttribute(Path.Combine(top, "usr", "local", "bin", "other"), "trusted.overlay.opaque"));
     }
+
+    /// <summary>vfs_cap_data revision 2, effective, permitted = CAP_NET_RAW (13).</summary>
+    private static readonly byte[] NetRawCapability = [0x01, 0, 0, 0x02, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
     [RootFact]
     public void A_large_import_draws_a_progress_bar_on_a_terminal_only()

@@ -280,8 +280,9 @@ internal static class LayerUnpacker
                 return;
             if (pax.ExtendedAttributes.TryGetValue("SCHILY.xattr.security.capability", out string? value))
             {
-                // Tar stores xattr values as raw bytes read as Latin-1 by System.Formats.Tar.
-                byte[] raw = Encoding.Latin1.GetBytes(value);
+                // System.Formats.Tar decodes PAX records as UTF-8: encoding back gives the bytes of any value
+                // that was valid UTF-8; one that was not comes back damaged and the kernel refuses it (EINVAL).
+                byte[] raw = Encoding.UTF8.GetBytes(value);
                 try
                 {
                     BeneathDirectory.SetExtendedAttribute(file, "security.capability", raw, what);
