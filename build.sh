@@ -54,8 +54,13 @@ build_managed() {
 		return
 	fi
 	log "publishing bin/podshim (ReadyToRun)"
-	dotnet publish src/PodShim.Cli/PodShim.Cli.csproj -c Release -o "$bin" --nologo -v quiet \
-		-p:PublishReadyToRun=true -p:DebugType=none >/dev/null
+	mkdir -p .build
+	if ! dotnet publish src/PodShim.Cli/PodShim.Cli.csproj -c Release -o "$bin" --nologo -v quiet \
+		-p:PublishReadyToRun=true -p:DebugType=none >.build/publish.txt 2>&1; then
+		grep -E 'error|warning' .build/publish.txt >&2 || cat .build/publish.txt >&2
+		echo "build.sh: dotnet publish failed (full output: .build/publish.txt)" >&2
+		exit 1
+	fi
 	echo "$stamp" >"$stamp_file"
 }
 

@@ -15,6 +15,9 @@ public static class StartupTrace
         if (!s_enabled)
             return;
         double ms = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds;
-        Console.Error.WriteLine($"trace {ms,8:F1} ms  {what}");
+        // Methods the JIT compiled so far (on any thread) and its total time: what ReadyToRun did not cover.
+        long jitted = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: false);
+        double jitMs = System.Runtime.JitInfo.GetCompilationTime(currentThread: false).TotalMilliseconds;
+        Console.Error.WriteLine($"trace {ms,8:F1} ms  {what,-28} jitted {jitted,5} ({jitMs,6:F1} ms)");
     }
 }
