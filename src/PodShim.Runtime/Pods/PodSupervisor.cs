@@ -49,7 +49,9 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         Lifecycle = new PodLifecycle(pod, this, time, this);
         // One probe manager for the pod; at most four probes run at once.
         _probeExecutor = new ProbeExecutor(4);
-        _probes = new ProbeManager(time, ProberFor, Lifecycle.Post, this, _probeExecutor.Execute);
+        // Probes run on the real clock through timerfd timers (microsecond wake-ups); tests pass a fake clock.
+        TimeProvider probeClock = time == TimeProvider.System ? PreciseTimeProvider.Instance : time;
+        _probes = new ProbeManager(probeClock, ProberFor, Lifecycle.Post, this, _probeExecutor.Execute);
         Lifecycle.EventPosted += () => _wake.Set();
         Lifecycle.StatusChanged += status => AtomicFile.WriteAllText(_paths.Status, PodStatusJson.Serialize(status));
     }
