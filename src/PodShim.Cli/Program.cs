@@ -8,6 +8,8 @@ public static class Program
     public static int Main(string[] args)
     {
         PodShim.Runtime.State.StartupTrace.Mark("main");
+        if (args.Length > 0 && args[0] == "run")
+            StartupPrewarm.Begin();
         var root = new RootCommand("podshim: run Kubernetes Pods on this host, as the kubelet would.");
         root.Options.Add(GlobalOptions.Root);
         root.Subcommands.Add(RunCommand.Create());
