@@ -30,27 +30,6 @@ internal static class RunCommand
         return command;
     }
 
-    private static Dictionary<string, ResolvedImage>? s_resolved;
-    private static Exception? s_resolveError;
-
-    private static void ResolveImages(ImageStore images, Pod pod)
-    {
-        try
-        {
-            var resolved = new Dictionary<string, ResolvedImage>(StringComparer.Ordinal);
-            foreach (Container c in pod.Spec.AllContainers)
-            {
-                if (!resolved.ContainsKey(c.Image))
-                    resolved[c.Image] = images.Resolve(c.Image);
-            }
-            s_resolved = resolved;
-        }
-        catch (Exception e)
-        {
-            s_resolveError = e;
-        }
-    }
-
     private static int Run(ParseResult result, string file, string? timeoutText, bool remove)
     {
         PodPaths? created = null;
@@ -69,11 +48,11 @@ internal static class RunCommand
             PodValidation.ThrowIfInvalid(pod);
             StartupTrace.Mark("manifest validated");
             StateLayout layout = GlobalOptions.Layout(result);
-            // A foreground run says when an image is missing before any container starts (and then leaves
-            // nothing behind). Reading and verifying the image store overlaps creating the pod's files.
+            // A foreground run says at once when an image is missing, before anything is created.
             var images = ImageStore.ForRoot(layout.Root);
-            var resolving = new Thread(() => ResolveImages(images, pod));
-            resolving.Start();
+            foreach (Container c in pod.Spec.AllContainers)
+                images.Resolve(c.Image);
+            StartupTrace.Mark("images resolved");
 
             PodPaths paths = layout.Pod(pod.Metadata.Namespace, pod.Metadata.Name);
             PodStore.Create(paths, pod.Metadata.Name);
@@ -104,11 +83,6 @@ internal static class RunCommand
             PodStatusInfo final;
             try
             {
-                resolving.Join();
-                if (s_resolveError is not null)
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(s_resolveError);
-                supervisor.AddResolvedImages(s_resolved!);
-                StartupTrace.Mark("images resolved");
                 final = supervisor.Run(terminate.Token, () => DeleteRequest.ReadGrace(paths));
             }
             finally
@@ -125,7 +99,7 @@ internal static class RunCommand
         }
         catch (Exception e) when (e is ManifestException or PodInvalidException or ImageNotFoundException or PodRunException
                                       or NativeException or SpawnException or ContainerConfigException or IOException
-                                      or UnauthorizedAccessException or InvalidOperationException or FormatException or InvalidDataException)
+                                      or UnauthorizedAccessException or InvalidOperationException or FormatException)
         {
             Console.Error.WriteLine(e.Message.StartsWith("Error", StringComparison.Ordinal) ? e.Message : $"Error: {e.Message}");
             // A pod this command created and could not run leaves nothing behind.

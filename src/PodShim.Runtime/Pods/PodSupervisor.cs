@@ -58,13 +58,6 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
 
     public PodLifecycle Lifecycle { get; }
 
-    /// <summary>Images the caller has already resolved for this pod (`run` checks them up front).</summary>
-    public void AddResolvedImages(IReadOnlyDictionary<string, ResolvedImage> images)
-    {
-        foreach ((string reference, ResolvedImage image) in images)
-            _resolved[reference] = image;
-    }
-
     /// <summary>Raised for every Warning event (reason, message): `run` shows them on stderr.</summary>
     public event Action<string, string>? Warning;
 
