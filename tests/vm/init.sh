@@ -41,7 +41,10 @@ mount -t 9p -o "$opts" dotnet /usr/share/dotnet || echo "FAIL vm: mount the .NET
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup || echo "FAIL vm: mount cgroup2"
 
 script=$(sed -n 's/.*podshim\.script=\([^ ]*\).*/\1/p' /proc/cmdline)
-export DOTNET_ROOT=/usr/share/dotnet DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 HOME=/root
+# Under TCG, tiering (a quick JIT, then PGO and a rejit) costs more than it brings to processes
+# this short: the ReadyToRun code is used as it is, the rest compiled once.
+export DOTNET_ROOT=/usr/share/dotnet DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 \
+	DOTNET_TieredPGO=0 DOTNET_TieredCompilation=0 HOME=/root
 mkdir -p /root
 cd /repo
 sh "/repo/$script"

@@ -85,9 +85,13 @@ done
 cp "$modules"/modules.builtin "$modules"/modules.order "$root/lib/modules/$kv/" 2>/dev/null || true
 busybox depmod -b "$root" "$kv"
 
-# The .NET host and runtime's shared libraries (ICU is not needed: InvariantGlobalization).
+# The .NET host and runtime's shared libraries (ICU is not needed: InvariantGlobalization), and
+# OpenSSL, which the runtime loads with dlopen (the HTTPS probe's SslStream).
 dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
 {
+	for f in /usr/lib/x86_64-linux-gnu/libssl.so.3 /usr/lib/x86_64-linux-gnu/libcrypto.so.3; do
+		[ -f "$f" ] && echo "$f => $f (0)"
+	done
 	ldd "$dotnet_root/dotnet"
 	for f in "$dotnet_root"/shared/Microsoft.NETCore.App/*/*.so "$dotnet_root"/host/fxr/*/*.so "$top"/bin/*.so; do
 		ldd "$f" 2>/dev/null || true
@@ -102,12 +106,13 @@ ln -s ../lib "$root/usr/lib"
 (cd "$root" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$work/initramfs.gz")
 
 # ---- boot ----
+# -cpu max: without AVX2 and friends the runtime rejects much of the ReadyToRun code and JITs it.
 console="$work/console.log"
 : >"$console"
 start=$(date +%s)
 set +e
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
-	-accel tcg,thread=multi -smp 2 -m 2048 -nographic -no-reboot -nic none \
+	-accel tcg,thread=multi -cpu max -smp 2 -m 2048 -nographic -no-reboot -nic none \
 	-kernel "$kernel" -initrd "$work/initramfs.gz" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 podshim.script=$guest_script" \
 	-virtfs "local,path=$top,mount_tag=repo,security_model=none,readonly=on" \
