@@ -19,6 +19,7 @@ if [ "$1" != stage2 ]; then
 	exec /bin/busybox switch_root /newroot /init stage2
 fi
 
+echo # the firmware's last line does not end with a newline
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run /sbin /usr/bin /usr/sbin /repo /usr/share/dotnet /etc
 /bin/busybox --install -s
 mount -t proc proc /proc
