@@ -8,6 +8,7 @@
 # scenario pods of tests/vm/guest.sh with bin/podshim (build it first: ./build.sh build).
 #
 #   tests/vm/run.sh [guest-script]      default tests/vm/guest.sh; bench/vm-cgroups.sh for the benchmark
+#   tests/vm/run.sh --fetch-kernel      only make sure a kernel is there (./build.sh test calls it)
 #
 # Prints one "PASS vm: ..." or "FAIL vm: ..." line per check and exits non-zero on any failure,
 # including a guest that never finished (then its console log is shown). The whole console is kept
@@ -25,9 +26,13 @@ fail() {
 	exit 1
 }
 
-command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 not installed (./build.sh installs qemu-system-x86)"
-[ -x "$top/bin/podshim" ] || fail "bin/podshim missing (run ./build.sh build first)"
-[ -f "$top/$guest_script" ] || fail "no guest script $guest_script"
+fetch_only=false
+[ "$guest_script" = --fetch-kernel ] && fetch_only=true
+if ! $fetch_only; then
+	command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 not installed (./build.sh installs qemu-system-x86)"
+	[ -x "$top/bin/podshim" ] || fail "bin/podshim missing (run ./build.sh build first)"
+	[ -f "$top/$guest_script" ] || fail "no guest script $guest_script"
+fi
 
 # ---- kernel: an installed linux-image-*-amd64, else the package downloaded and unpacked here ----
 find_kernel() {
@@ -63,6 +68,7 @@ if ! find_kernel; then
 	find_kernel || fail "no kernel in $pkg"
 fi
 kv=${modules##*/}
+$fetch_only && exit 0
 
 # ---- initramfs ----
 root="$work/initramfs"
@@ -126,7 +132,7 @@ passed=$(grep -c '^PASS vm' "$console" || true)
 failed=$(grep -c '^FAIL vm' "$console" || true)
 if ! grep -q '^VM-DONE' "$console"; then
 	echo "---- last lines of $console ----"
-	tail -40 "$console"
+	tail -40 "$console" | sed 's/^/  | /'
 	echo "FAIL vm: the guest ran to its end (qemu exit $qemu_rc after ${elapsed}s; timeout ${timeout_s}s)"
 	exit 1
 fi
