@@ -79,6 +79,9 @@ spec:
     image: busybox
     command: ["sh", "-c", "trap 'exit 0' TERM; cat /proc/self/cgroup; while true; do sleep 1; done"]
     resources: {requests: {cpu: 250m, memory: 64Mi}, limits: {cpu: 500m, memory: 128Mi}}
+    lifecycle:
+      postStart:
+        exec: {command: ["sh", "-c", "cat /proc/self/cgroup >/tmp/hook-cgroup"]}
   - name: app2
     image: busybox
     command: ["sh", "-c", "trap 'exit 0' TERM; cat /proc/self/cgroup; while true; do sleep 1; done"]
@@ -169,6 +172,8 @@ if wait_for 60 test -d $limits/app2-0; then
 			fail "$c: /proc/self/cgroup is its own cgroup: log has [$(grep -h ' F 0::' $state/pods/default_limits/containers/$c/0/log)]"
 		fi
 	done
+	check "app1's postStart exec hook ran in app1's cgroup" "0::/podshim/pod-vm-limits/app1-0" \
+		"$(cat $state/pods/default_limits/containers/app1/0/upper/tmp/hook-cgroup 2>&1)"
 	pid=$(cat $state/pods/default_limits/containers/app1/0/container.pid)
 	check "app1's process is in app1-0 (host view)" "0::/podshim/pod-vm-limits/app1-0" "$(cat /proc/$pid/cgroup)"
 else

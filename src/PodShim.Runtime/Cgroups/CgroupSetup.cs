@@ -65,6 +65,21 @@ public static class CgroupSetup
         return exit;
     }
 
+    /// <summary>The holder's cgroup for a re-created sandbox; a failure is a Warning event (the holder then stays in the supervisor's cgroup).</summary>
+    public static ContainerCgroup? TryCreateHolder(PodCgroup? pod, IEventRecorder events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        try
+        {
+            return pod?.CreateHolder();
+        }
+        catch (Exception e) when (e is NativeException or IOException)
+        {
+            events.Record("Warning", "FailedToCreateCgroup", e.Message);
+            return null;
+        }
+    }
+
     /// <summary>Removes an attempt's cgroup; a failure is reported as an event, not thrown.</summary>
     public static void Discard(ContainerCgroup? cgroup, IEventRecorder events)
     {

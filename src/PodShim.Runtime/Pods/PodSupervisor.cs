@@ -213,7 +213,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         var thread = new Thread(() =>
         {
             _sandbox?.Dispose();
-            _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys, _podCgroup?.CreateHolder());
+            _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys, CgroupSetup.TryCreateHolder(_podCgroup, this));
             WatchHolder(_sandbox);
             Lifecycle.Post(new SandboxReady());
         })
