@@ -60,7 +60,8 @@ public sealed class CgroupManager
 
     /// <summary>
     /// Creates the pod's cgroup with its effective limits (enabling the cpu, memory and pids controllers
-    /// for the children on the way). A stale cgroup of the same uid is removed first.
+    /// for the children on the way). A stale cgroup of the same uid is removed first, killing what runs
+    /// in it: a supervisor that re-adopts running containers uses <see cref="AttachPod"/> instead.
     /// Throws <see cref="NativeException"/> or <see cref="IOException"/>.
     /// </summary>
     public PodCgroup CreatePod(Pod pod)
@@ -86,6 +87,19 @@ public sealed class CgroupManager
             throw;
         }
         return cgroup;
+    }
+
+    /// <summary>
+    /// The cgroup of a pod that already has one (a supervisor re-adopting a running pod): nothing is
+    /// written or removed. Null when the pod has no cgroup here.
+    /// </summary>
+    public PodCgroup? AttachPod(Pod pod)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        string dir = Path.Combine(PodshimDirectory, PodDirectoryName(pod.Metadata.Uid));
+        return _fs.DirectoryExists(dir)
+            ? new PodCgroup(this, dir, PodResources.Compute(pod.Spec), CgroupSettings.ContainerPidsMax(pod.Spec, PodPidsLimit))
+            : null;
     }
 
     internal void Write(string dir, IEnumerable<CgroupValue> values)

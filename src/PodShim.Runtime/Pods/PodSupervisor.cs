@@ -61,9 +61,6 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     /// <summary>How the pod's resources are enforced with cgroup v2 (set before <see cref="Run"/>).</summary>
     public CgroupOptions Cgroups { get; init; } = CgroupOptions.Default;
 
-    /// <summary>The pod's cgroup, or null where limits are not enforced.</summary>
-    public PodCgroup? PodCgroup => _podCgroup;
-
     /// <summary>Raised for every Warning event (reason, message): `run` shows them on stderr.</summary>
     public event Action<string, string>? Warning;
 

@@ -133,6 +133,21 @@ public sealed class CgroupManagerTests : IDisposable
     }
 
     [Fact]
+    public void AttachingToARunningPodTouchesNothing()
+    {
+        Assert.Null(_manager.AttachPod(_pod));
+        PodCgroup created = _manager.CreatePod(_pod);
+        using (ContainerCgroup app = created.CreateAttempt("app1", 0))
+            _fs.AddProcess(app.Path, 77);
+        int writes = _fs.Writes.Count;
+        PodCgroup attached = _manager.AttachPod(_pod)!;
+        Assert.Equal(created.Path, attached.Path);
+        Assert.Equal(20, attached.ContainerPidsMax);
+        Assert.Equal(writes, _fs.Writes.Count);
+        Assert.Equal("77", _fs.Value(Path.Combine(PodDir, "app1-0"), "cgroup.procs"));
+    }
+
+    [Fact]
     public void FailedWriteNamesTheFileAndLeavesNothing()
     {
         _fs.FailWrite = path => path.EndsWith("pids.max", StringComparison.Ordinal) ? Errno.EINVAL : null;
