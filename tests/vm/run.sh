@@ -57,8 +57,14 @@ find_kernel() {
 }
 
 if ! find_kernel; then
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-	[ -n "$pkg" ] || fail "cannot resolve linux-image-amd64 (apt-get update?)"
+	resolve() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'; }
+	pkg=$(resolve)
+	if [ -z "$pkg" ] && [ "$(id -u)" -eq 0 ]; then
+		# A fresh machine may have no package lists yet.
+		apt-get update -qq >/dev/null 2>&1 || true
+		pkg=$(resolve)
+	fi
+	[ -n "$pkg" ] || fail "cannot resolve linux-image-amd64 with apt-cache"
 	rm -rf "$work/kernel" "$work/deb"
 	mkdir -p "$work/deb"
 	# apt-get download, not install: the host's boot configuration stays as it is.
