@@ -36,6 +36,17 @@ install_deps() {
 	command -v dotnet >/dev/null 2>&1 || { echo "build.sh: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 }
 
+# The VM tier's needs: qemu (apt-get install) and Debian's kernel (apt-get download, unpacked under
+# .build/vm: the host's boot configuration is left alone).
+install_vm_deps() {
+	if ! command -v qemu-system-x86_64 >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+		log "installing qemu-system-x86"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null
+	fi
+	bash tests/vm/run.sh --fetch-kernel || true # a failure shows as a FAIL line of the VM tier
+}
+
 build_native() {
 	make -s -C native OUT="$bin"
 }
@@ -76,7 +87,8 @@ build_all() {
 	build_images
 }
 
-# Sums the "Passed!/Failed!" summaries of dotnet test and the native tests into one closing line.
+# Sums the "Passed!/Failed!" summaries of dotnet test, the native tests and the VM tier's PASS/FAIL
+# lines into one closing line.
 run_tests() {
 	local out="$top/.build/test-output.txt" rc=0
 	mkdir -p "$top/.build"
@@ -93,6 +105,9 @@ run_tests() {
 	# Failures in full, skips with their reason; passing tests only counted.
 	grep -vE '^\s+Passed ' "$dotnet_out" | grep -vE '^\s*$' || true
 	[ "$drc" -eq 0 ] || rc=1
+	log "VM tier (qemu, TCG, pure cgroup v2)"
+	install_vm_deps
+	bash tests/vm/run.sh 2>&1 | tee -a "$out" || rc=1
 	summarize "$out"
 	return $rc
 }
@@ -103,6 +118,8 @@ summarize() {
 		/^  Passed PodShim\./ { p++ }
 		/^  Failed PodShim\./ { f++ }
 		/^  Skipped PodShim\./ { s++ }
+		/^PASS vm: / { p++ }
+		/^FAIL vm: / { f++ }
 		END { printf "%d passed, %d failed, %d skipped\n", p, f, s }
 	' "$1"
 }

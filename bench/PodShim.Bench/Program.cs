@@ -1,6 +1,7 @@
 using PodShim.Bench;
 
-// bench/run.sh [spawn [N] | run [N] | manifest | http [N]]; no argument runs them all but http.
+// bench/run.sh [spawn [N] | run [N] | manifest | http [N] | cgroups [N]]; no argument runs them all but http
+// and cgroups (cgroup v2 only: bench/vm-cgroups.sh runs it in the test VM).
 string what = args.Length > 0 ? args[0] : "all";
 return what switch
 {
@@ -9,6 +10,7 @@ return what switch
     "probes" => ProbeScheduleBenchmark.Run(args[1..]),
     "manifest" => ManifestBenchmark.Run(),
     "http" => HttpProbeBenchmark.Run(args[1..]),
+    "cgroups" => CgroupBenchmark.Run(args[1..]),
     "all" => new[] { ManifestBenchmark.Run(), SpawnBenchmark.Run([]), RunBenchmark.Run([]) }.Max(),
     _ => Usage(),
 };

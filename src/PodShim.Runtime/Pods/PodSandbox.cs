@@ -2,6 +2,7 @@ using System.Globalization;
 using PodShim.Interop;
 using PodShim.Interop.Syscalls;
 using PodShim.Manifest;
+using PodShim.Runtime.Cgroups;
 using PodShim.Runtime.State;
 
 namespace PodShim.Runtime.Pods;
@@ -27,6 +28,8 @@ public sealed class PodSandbox : IDisposable
     public PodPaths Paths { get; }
     public string Hostname { get; }
     public SpawnedHolder? Holder { get; private set; }
+    /// <summary>The holder's cgroup (null without cgroup v2): removed with the sandbox.</summary>
+    public ContainerCgroup? HolderCgroup { get; private set; }
 
     /// <summary>Namespaces of the holder that containers join.</summary>
     public int SharedNamespaces => Namespaces.Ipc | (Pod.Spec.HostNetwork ? 0 : Namespaces.Network | Namespaces.Uts);
@@ -47,15 +50,16 @@ public sealed class PodSandbox : IDisposable
         }
     }
 
-    /// <summary>Prepares the sandbox and starts its holder.</summary>
-    public static PodSandbox Create(Pod pod, PodPaths paths, string binDirectory, ISyscalls sys)
+    /// <summary>Prepares the sandbox and starts its holder (in <paramref name="holderCgroup"/> when given).</summary>
+    public static PodSandbox Create(Pod pod, PodPaths paths, string binDirectory, ISyscalls sys, ContainerCgroup? holderCgroup = null)
     {
         PodSandbox sandbox = Prepare(pod, paths, sys);
+        sandbox.HolderCgroup = holderCgroup;
         try
         {
             int ns = Namespaces.Ipc | (pod.Spec.HostNetwork ? 0 : Namespaces.Network | Namespaces.Uts)
                 | (pod.Spec.ShareProcessNamespace ? Namespaces.Pid : 0);
-            sandbox.Holder = HolderSpawner.Spawn(Path.Combine(binDirectory, "podshim-pause"), pod.Spec.HostNetwork ? null : sandbox.Hostname, ns);
+            sandbox.Holder = SpawnHolder(Path.Combine(binDirectory, "podshim-pause"), pod.Spec.HostNetwork ? null : sandbox.Hostname, ns, holderCgroup);
             AtomicFile.WriteAllText(paths.HolderPid, sandbox.Holder.Pid.ToString(CultureInfo.InvariantCulture) + "\n");
             return sandbox;
         }
@@ -64,6 +68,37 @@ public sealed class PodSandbox : IDisposable
             sandbox.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The holder starts in its cgroup (CLONE_INTO_CGROUP), or is moved there on kernels without it.</summary>
+    private static SpawnedHolder SpawnHolder(string pausePath, string? hostname, int ns, ContainerCgroup? cgroup)
+    {
+        if (cgroup?.CloneTarget is { } target)
+        {
+            try
+            {
+                return HolderSpawner.Spawn(pausePath, hostname, ns, cgroupDirectory: target);
+            }
+            catch (NativeException e) when (cgroup.FallBackFromCloneInto(e.ErrorNumber))
+            {
+            }
+        }
+        SpawnedHolder holder = HolderSpawner.Spawn(pausePath, hostname, ns);
+        if (cgroup is not null)
+        {
+            try
+            {
+                cgroup.AddProcess(holder.Pid);
+            }
+            catch
+            {
+                Posix.SendSignal(holder.Pidfd, Posix.SIGKILL);
+                Posix.WaitExit(holder.Pidfd, 5_000);
+                holder.Dispose();
+                throw;
+            }
+        }
+        return holder;
     }
 
     private void PrepareFilesystem()
@@ -152,6 +187,19 @@ public sealed class PodSandbox : IDisposable
             }
             holder.Dispose();
             Holder = null;
+        }
+        if (HolderCgroup is { } cgroup)
+        {
+            try
+            {
+                cgroup.Remove();
+            }
+            catch (Exception e) when (e is NativeException or IOException)
+            {
+                // The pod cgroup's removal tries again and reports it.
+            }
+            cgroup.Dispose();
+            HolderCgroup = null;
         }
         for (int i = _mounts.Count - 1; i >= 0; i--)
             _sys.Unmount(_mounts[i], detach: true);

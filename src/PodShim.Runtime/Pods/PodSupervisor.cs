@@ -6,6 +6,7 @@ using System.Text.Json;
 using PodShim.Interop;
 using PodShim.Interop.Syscalls;
 using PodShim.Manifest;
+using PodShim.Runtime.Cgroups;
 using PodShim.Runtime.Containers;
 using PodShim.Runtime.Images;
 using PodShim.Runtime.Lifecycle;
@@ -37,6 +38,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     private readonly ProbeManager _probes;
     private readonly ProbeExecutor _probeExecutor;
     private PodSandbox? _sandbox;
+    private PodCgroup? _podCgroup;
     private volatile bool _disposed;
 
     public PodSupervisor(Pod pod, StateLayout layout, string binDirectory, ISyscalls sys, TimeProvider time)
@@ -58,6 +60,9 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
 
     public PodLifecycle Lifecycle { get; }
 
+    /// <summary>How the pod's resources are enforced with cgroup v2 (set before <see cref="Run"/>).</summary>
+    public CgroupOptions Cgroups { get; init; } = CgroupOptions.Default;
+
     /// <summary>Raised for every Warning event (reason, message): `run` shows them on stderr.</summary>
     public event Action<string, string>? Warning;
 
@@ -70,8 +75,9 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     /// </summary>
     public PodStatusInfo Run(CancellationToken terminate, Func<TimeSpan?> grace)
     {
+        _podCgroup = CgroupSetup.CreatePodCgroup(_pod, Cgroups, _sys, this);
         StartupTrace.Mark("creating sandbox");
-        _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys);
+        _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys, _podCgroup?.CreateHolder());
         StartupTrace.Mark("sandbox ready");
         WatchHolder(_sandbox);
         using CancellationTokenRegistration registration = terminate.Register(() => Lifecycle.Post(new TerminateRequested(grace())));
@@ -104,9 +110,10 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         AttemptPaths paths = _paths.Attempt(container.Name, attempt);
         AttemptStarted?.Invoke(container.Name, paths.Log);
         ContainerInstance instance;
+        ContainerCgroup? cgroup = null;
         try
         {
-            instance = ContainerInstance.Start(sandbox, container, image, attempt, _binDirectory);
+            instance = StartInCgroup(sandbox, container, image, attempt, out cgroup);
         }
         catch (ContainerConfigException e)
         {
@@ -138,11 +145,28 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
                 // The keeper died without a record: report what a SIGKILL would have given.
                 exit = new ExitRecord(instance.ContainerPid, true, 137, 9, null, DateTimeOffset.UtcNow, false);
             }
+            if (cgroup is not null)
+                exit = CgroupSetup.AfterExit(cgroup, exit, this);
             if (!_disposed)
                 Lifecycle.Post(new ContainerExited(container.Name, attempt, exit));
         })
         { IsBackground = true, Name = $"exit {container.Name}#{attempt}" };
         waiter.Start();
+    }
+
+    /// <summary>Starts an attempt in a cgroup of its own (when limits are enforced); the cgroup goes when the start fails.</summary>
+    private ContainerInstance StartInCgroup(PodSandbox sandbox, Container container, ResolvedImage image, int attempt, out ContainerCgroup? cgroup)
+    {
+        cgroup = _podCgroup?.CreateAttempt(container.Name, attempt);
+        try
+        {
+            return ContainerInstance.Start(sandbox, container, image, attempt, _binDirectory, cgroup);
+        }
+        catch
+        {
+            CgroupSetup.Discard(cgroup, this);
+            throw;
+        }
     }
 
     public void RunHook(Container container, int attempt, HookKind kind, LifecycleHandler handler)
@@ -188,7 +212,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         var thread = new Thread(() =>
         {
             _sandbox?.Dispose();
-            _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys);
+            _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys, CgroupSetup.TryCreateHolder(_podCgroup, this));
             WatchHolder(_sandbox);
             Lifecycle.Post(new SandboxReady());
         })
@@ -326,5 +350,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         _instances.Clear();
         _sandbox?.Dispose();
         _sandbox = null;
+        CgroupSetup.RemovePodCgroup(_podCgroup, this);
+        _podCgroup = null;
     }
 }
