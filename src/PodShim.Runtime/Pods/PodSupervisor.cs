@@ -10,6 +10,7 @@ using PodShim.Runtime.Containers;
 using PodShim.Runtime.Images;
 using PodShim.Runtime.Lifecycle;
 using PodShim.Runtime.Probes;
+using PodShim.Runtime.Services;
 using PodShim.Runtime.State;
 using PodShim.Runtime.Status;
 
@@ -21,7 +22,7 @@ namespace PodShim.Runtime.Pods;
 /// and writes status.json and events.jsonl on every change. Blocking work (waiting for exits, hooks)
 /// runs on its own threads and only ever posts events; the lifecycle runs on the caller's thread.
 /// </summary>
-public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
+public sealed partial class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
 {
     private readonly Pod _pod;
     private readonly PodPaths _paths;
@@ -46,6 +47,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         _binDirectory = binDirectory;
         _sys = sys;
         _images = ImageStore.ForRoot(layout.Root);
+        _services = new ServiceStore(layout);
         Lifecycle = new PodLifecycle(pod, this, time, this);
         // One probe manager for the pod; at most four probes run at once.
         _probeExecutor = new ProbeExecutor(4);
@@ -69,8 +71,9 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     public PodStatusInfo Run(CancellationToken terminate, Func<TimeSpan?> grace)
     {
         StartupTrace.Mark("creating sandbox");
-        _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys);
+        _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys, Dns);
         StartupTrace.Mark("sandbox ready");
+        StartClusterDns(_sandbox);
         WatchHolder(_sandbox);
         using CancellationTokenRegistration registration = terminate.Register(() => Lifecycle.Post(new TerminateRequested(grace())));
         Lifecycle.Start();
@@ -185,8 +188,10 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     {
         var thread = new Thread(() =>
         {
+            StopClusterDns();
             _sandbox?.Dispose();
-            _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys);
+            _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys, Dns);
+            StartClusterDns(_sandbox);
             WatchHolder(_sandbox);
             Lifecycle.Post(new SandboxReady());
         })
@@ -322,6 +327,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
             instance.Dispose();
         }
         _instances.Clear();
+        StopClusterDns();
         _sandbox?.Dispose();
         _sandbox = null;
     }
