@@ -1,6 +1,6 @@
 using PodShim.Bench;
 
-// bench/run.sh [spawn [N] | run [N] | manifest | http [N]]; no argument runs them all but http.
+// bench/run.sh [spawn [N] | run [N] | manifest | http [N] | dns [seconds]]; no argument runs them all but http and dns.
 string what = args.Length > 0 ? args[0] : "all";
 return what switch
 {
@@ -9,12 +9,13 @@ return what switch
     "probes" => ProbeScheduleBenchmark.Run(args[1..]),
     "manifest" => ManifestBenchmark.Run(),
     "http" => HttpProbeBenchmark.Run(args[1..]),
+    "dns" => DnsBenchmark.Run(args[1..]),
     "all" => new[] { ManifestBenchmark.Run(), SpawnBenchmark.Run([]), RunBenchmark.Run([]) }.Max(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench/run.sh [spawn [N] | run [N] | manifest | http [N]]");
+    Console.Error.WriteLine("usage: bench/run.sh [spawn [N] | run [N] | manifest | http [N] | dns [seconds]]");
     return 2;
 }

@@ -20,11 +20,13 @@ public sealed record DnsPodIdentity(string Namespace, string Hostname, string? S
 /// NXDOMAIN without any (the DNS spec since kubernetes/dns#245); an ExternalName Service a CNAME.</item>
 /// <item><c>&lt;hostname&gt;.&lt;subdomain&gt;.&lt;ns&gt;.svc.&lt;domain&gt;</c>: this pod, when a headless Service named after its subdomain exists.</item>
 /// <item><c>a-b-c-d.&lt;ns&gt;.pod.&lt;domain&gt;</c>: A a.b.c.d (CoreDNS's "pods insecure").</item>
-/// <item>Short forms answered directly, because busybox's nslookup does not use the search path:
+/// <item>Short forms answered directly, for tools that do not use the search path:
 /// <c>&lt;svc&gt;</c> (the pod's namespace), <c>&lt;svc&gt;.&lt;ns&gt;</c>, <c>&lt;svc&gt;.&lt;ns&gt;.svc</c>, and the pod's
 /// <c>&lt;hostname&gt;.&lt;subdomain&gt;[.&lt;ns&gt;[.svc]]</c>. An unknown single label or <c>x.y.svc</c> is NXDOMAIN; an unknown
 /// <c>a.b</c> may be an Internet name and goes upstream.</item>
 /// <item>Reverse names of the Service CIDR: PTR to the Service's name.</item>
+/// <item><c>&lt;svc&gt;.svc.&lt;domain&gt;</c> and <c>&lt;svc&gt;.&lt;domain&gt;</c> for a Service of the pod's namespace: NODATA, for
+/// busybox's nslookup (see <see cref="IsSearchSiblingOfAService"/>).</item>
 /// <item>Every other unknown name in the cluster domain: NXDOMAIN with the zone's SOA. A known name asked
 /// for another type (AAAA above all: the cluster is IPv4-only) is NOERROR with no records.</item>
 /// </list>
@@ -125,7 +127,8 @@ public sealed class ClusterDnsResolver
                 return m switch
                 {
                     1 => Outcome.NoData,
-                    2 => Current().HasNamespace(Text(name, labels[0])) || Text(name, labels[0]) == _pod.Namespace ? Outcome.NoData : Outcome.NxDomain,
+                    2 => Current().HasNamespace(Text(name, labels[0])) || Text(name, labels[0]) == _pod.Namespace
+                         || IsSearchSiblingOfAService(name, labels[0]) ? Outcome.NoData : Outcome.NxDomain,
                     3 => ServiceRecord(Text(name, labels[1]), Text(name, labels[0]), ip, out target),
                     4 => PodHostRecord(Text(name, labels[2]), Text(name, labels[1]), Text(name, labels[0]), ip),
                     _ => Outcome.NxDomain,
@@ -140,7 +143,7 @@ public sealed class ClusterDnsResolver
                     _ => Outcome.NxDomain,
                 };
             }
-            return Outcome.NxDomain;
+            return m == 1 && IsSearchSiblingOfAService(name, labels[0]) ? Outcome.NoData : Outcome.NxDomain;
         }
 
         if (n >= 2 && DnsName.LabelIs(name[labels[n - 1]], Arpa) && DnsName.LabelIs(name[labels[n - 2]], InAddr))
@@ -173,6 +176,17 @@ public sealed class ClusterDnsResolver
     }
 
     private ServiceSnapshot Current() => _services.Current;
+
+    /// <summary>
+    /// <c>&lt;svc&gt;.svc.&lt;domain&gt;</c> and <c>&lt;svc&gt;.&lt;domain&gt;</c> for a Service of the pod's namespace: the two other
+    /// expansions of a bare Service name over the pod's search path. They answer NODATA instead of NXDOMAIN.
+    /// busybox's nslookup (1.33 and later; the bundled image has 1.35) asks every expansion of a bare name
+    /// and fails when any is NXDOMAIN, so the docs' <c>until nslookup myservice</c> would never end, as it
+    /// does not on a real cluster (where the docs pin busybox:1.28). NODATA carries no address, and libc
+    /// resolvers stop at the first expansion (<c>&lt;svc&gt;.&lt;ns&gt;.svc.&lt;domain&gt;</c>), so only such tools see it.
+    /// </summary>
+    private bool IsSearchSiblingOfAService(ReadOnlySpan<byte> name, Range label) =>
+        Current().Find(_pod.Namespace, Text(name, label)) is not null;
 
     private Outcome ServiceRecord(string ns, string svc, Span<byte> ip, out string? target)
     {

@@ -65,6 +65,27 @@ public sealed class ClusterDnsResolverTests : IDisposable
     }
 
     [Fact]
+    public void TheOtherSearchExpansionsOfAServicesBareNameAreNoDataNotNxDomain()
+    {
+        // busybox 1.35's nslookup asks all three and fails on any NXDOMAIN: see IsSearchSiblingOfAService.
+        Assert.Equal(DnsRcode.NxDomain, Answer("myservice.svc.cluster.local").Rcode);
+        Assert.Equal(DnsRcode.NxDomain, Answer("myservice.cluster.local").Rcode);
+        _f.Apply("myservice");
+        foreach (string name in new[] { "myservice.svc.cluster.local", "myservice.cluster.local" })
+        {
+            foreach (ushort type in new[] { DnsType.A, DnsType.AAAA })
+            {
+                var m = Answer(name, type);
+                Assert.Equal(DnsRcode.NoError, m.Rcode);
+                Assert.Empty(m.Answers);
+            }
+        }
+        // Only for Services of the pod's own namespace.
+        _f.Apply("api", ns: "shop");
+        Assert.Equal(DnsRcode.NxDomain, Answer("api.cluster.local").Rcode);
+    }
+
+    [Fact]
     public void UnknownNamesInTheZoneCarryTheSoa()
     {
         var m = Answer("nosuch.default.svc.cluster.local");

@@ -268,6 +268,20 @@ public sealed class ServiceStoreTests : IDisposable
     }
 
     [Fact]
+    public void TheExampleServicesApplyAsKubectlApplyWouldReportThem()
+    {
+        string repo = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(repo, "Shim.sln")))
+            repo = Path.GetDirectoryName(repo.TrimEnd('/'))!;
+        var services = ManifestLoader.LoadFile(Path.Combine(repo, "examples", "services.yaml")).OfType<Service>().ToList();
+        Assert.Equal(["myservice", "mydb"], services.Select(s => s.Metadata.Name));
+        var store = Store();
+        Assert.All(services, s => Assert.Equal(ServiceApplyOutcome.Created, store.Apply(s)));
+        Assert.All(services, s => Assert.Equal(ServiceApplyOutcome.Unchanged, store.Apply(s)));
+        Assert.Equal(9377, store.Get("default", "mydb")!.Ports[0].TargetPort.IntValue);
+    }
+
+    [Fact]
     public void JsonRoundTripKeepsEveryField()
     {
         var s = new StoredService("shop", "web", "0b4c5a0e-0000-4000-8000-000000000001", new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
