@@ -16,6 +16,8 @@ public sealed class PodDnsServer : IDisposable
 {
     public const int DnsPort = 53;
     private const int MaxTcpConnections = 64;
+    /// <summary>Forwarded queries in flight at once; past it, SERVFAIL at once (a flood must not exhaust fds).</summary>
+    private const int MaxForwards = 256;
     private static readonly TimeSpan TcpIdleTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Socket _udp;
@@ -26,6 +28,7 @@ public sealed class PodDnsServer : IDisposable
     private readonly Thread _udpThread;
     private readonly Thread _tcpThread;
     private int _tcpConnections;
+    private int _forwarding;
     private long _answered, _forwarded, _failed, _dropped;
 
     private PodDnsServer(Socket udp, Socket tcp, DnsRequestHandler handler, UpstreamForwarder forwarder)
@@ -47,6 +50,8 @@ public sealed class PodDnsServer : IDisposable
     public long Forwarded => Interlocked.Read(ref _forwarded);
     /// <summary>Forwarded queries that got SERVFAIL (no upstream, or none answered in time).</summary>
     public long Failed => Interlocked.Read(ref _failed);
+    /// <summary>Forwarded UDP queries waiting for an upstream now.</summary>
+    public int ForwardsInFlight => Volatile.Read(ref _forwarding);
     /// <summary>Messages dropped: responses, runts, or anything that made handling fail.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
@@ -100,7 +105,8 @@ public sealed class PodDnsServer : IDisposable
             }
             catch (SocketException) when (!_stop.IsCancellationRequested)
             {
-                continue; // e.g. ECONNREFUSED left by an ICMP error for an earlier reply
+                Thread.Sleep(1); // whatever it was, never spin on it
+                continue;
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
@@ -148,6 +154,16 @@ public sealed class PodDnsServer : IDisposable
 
     private void ForwardUdp(byte[] query, SocketAddress client)
     {
+        if (Interlocked.Increment(ref _forwarding) > MaxForwards)
+        {
+            Interlocked.Decrement(ref _forwarding);
+            Interlocked.Increment(ref _failed);
+            Span<byte> failure = stackalloc byte[DnsHeader.UdpLimit];
+            int n = DnsRequestHandler.ServerFailure(query, failure);
+            if (n > 0)
+                SendUdp(failure[..n], client);
+            return;
+        }
         _ = Task.Run(async () =>
         {
             byte[] reply = ArrayPool<byte>.Shared.Rent(DnsRequestHandler.TcpLimit);
@@ -174,6 +190,7 @@ public sealed class PodDnsServer : IDisposable
             finally
             {
                 ArrayPool<byte>.Shared.Return(reply);
+                Interlocked.Decrement(ref _forwarding);
             }
         });
     }
@@ -189,6 +206,7 @@ public sealed class PodDnsServer : IDisposable
             }
             catch (SocketException) when (!_stop.IsCancellationRequested)
             {
+                Thread.Sleep(10); // e.g. EMFILE: wait rather than spin
                 continue;
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)

@@ -135,6 +135,41 @@ public sealed class PodDnsServerTests : IDisposable
     }
 
     [Fact]
+    public void AFloodOfForwardedQueriesIsCappedWithServFail()
+    {
+        // A silent upstream and a long budget: 256 queries wait upstream, the next ones fail at once.
+        var server = Start(budgetSeconds: 60);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 10_000 };
+        socket.Connect(server.Endpoint);
+        for (int i = 0; i < 256; i++)
+        {
+            socket.Send(TestDns.Query("silent.example", id: (ushort)i));
+            if (i % 32 == 31) // paced, so that no datagram is lost to a full receive buffer
+                WaitUntil(() => server.ForwardsInFlight == i + 1);
+        }
+        Assert.Equal(0, server.Failed);
+        var buffer = new byte[512];
+        for (int i = 0; i < 10; i++)
+        {
+            socket.Send(TestDns.Query("silent.example", id: (ushort)(1000 + i)));
+            var m = TestDns.Parse(buffer.AsSpan(0, socket.Receive(buffer)));
+            Assert.Equal(1000 + i, m.Id);
+            Assert.Equal(DnsRcode.ServFail, m.Rcode);
+        }
+        Assert.Equal(256, server.ForwardsInFlight);
+    }
+
+    private static void WaitUntil(Func<bool> condition)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), "timed out");
+            Thread.Sleep(5);
+        }
+    }
+
+    [Fact]
     public void ABigForwardedAnswerIsTruncatedOverUdpAndWholeOverTcp()
     {
         var server = Start();
