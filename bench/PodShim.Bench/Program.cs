@@ -1,7 +1,7 @@
 using PodShim.Bench;
 
-// bench/run.sh [spawn [N] | run [N] | manifest | http [N] | cgroups [N]]; no argument runs them all but http
-// and cgroups (cgroup v2 only: bench/vm-cgroups.sh runs it in the test VM).
+// bench/run.sh [spawn [N] | run [N] | manifest | probes [s] | http [N] | dns [seconds] | cgroups [N]]; no argument runs them all but
+// http, dns and cgroups (cgroup v2 only: bench/vm-cgroups.sh runs it in the test VM).
 string what = args.Length > 0 ? args[0] : "all";
 return what switch
 {
@@ -11,12 +11,13 @@ return what switch
     "manifest" => ManifestBenchmark.Run(),
     "http" => HttpProbeBenchmark.Run(args[1..]),
     "cgroups" => CgroupBenchmark.Run(args[1..]),
+    "dns" => DnsBenchmark.Run(args[1..]),
     "all" => new[] { ManifestBenchmark.Run(), SpawnBenchmark.Run([]), RunBenchmark.Run([]) }.Max(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench/run.sh [spawn [N] | run [N] | manifest | http [N]]");
+    Console.Error.WriteLine("usage: bench/run.sh [spawn [N] | run [N] | manifest | http [N] | dns [seconds]]");
     return 2;
 }

@@ -5,6 +5,7 @@ using PodShim.Interop;
 using PodShim.Interop.Syscalls;
 using PodShim.Manifest;
 using PodShim.Runtime.Cgroups;
+using PodShim.Runtime.ClusterDns;
 using PodShim.Runtime.Containers;
 using PodShim.Runtime.Images;
 using PodShim.Runtime.Logs;
@@ -32,13 +33,17 @@ internal static class RunCommand
             Description = $"The pod cgroup's pids.max, shared equally by its containers (default {CgroupSettings.DefaultPodPidsLimit})",
             DefaultValueFactory = _ => CgroupSettings.DefaultPodPidsLimit,
         };
-        var command = new Command("run", "Run a pod in the foreground; Ctrl-C terminates it gracefully.") { file, timeout, remove, requireCgroups, podPidsLimit };
+        var upstreamDns = new Option<string?>("--upstream-dns")
+        {
+            Description = "Where the pod's cluster DNS forwards other names: IPs with optional ports, comma-separated, or \"none\" (default: the host's /etc/resolv.conf)",
+        };
+        var command = new Command("run", "Run a pod in the foreground; Ctrl-C terminates it gracefully.") { file, timeout, remove, requireCgroups, podPidsLimit, upstreamDns };
         command.SetAction(result => Run(result, result.GetValue(file)!, result.GetValue(timeout), result.GetValue(remove),
-            new CgroupOptions { Require = result.GetValue(requireCgroups), PodPidsLimit = result.GetValue(podPidsLimit) }));
+            new CgroupOptions { Require = result.GetValue(requireCgroups), PodPidsLimit = result.GetValue(podPidsLimit) }, result.GetValue(upstreamDns)));
         return command;
     }
 
-    private static int Run(ParseResult result, string file, string? timeoutText, bool remove, CgroupOptions cgroups)
+    private static int Run(ParseResult result, string file, string? timeoutText, bool remove, CgroupOptions cgroups, string? upstreamDns)
     {
         PodPaths? created = null;
         try
@@ -49,6 +54,8 @@ internal static class RunCommand
             TimeSpan? timeout = timeoutText is null ? null : ParseDuration(timeoutText);
             if (cgroups.PodPidsLimit <= CgroupSettings.HolderPidsMax)
                 throw new PodRunException($"--pod-pids-limit must be above {CgroupSettings.HolderPidsMax}");
+            ClusterDnsOptions dns = upstreamDns is null ? ClusterDnsOptions.Default
+                : ClusterDnsOptions.Default with { Upstreams = ClusterDnsOptions.ParseUpstreams(upstreamDns) };
             string text = file == "-" ? Console.In.ReadToEnd() : File.ReadAllText(file);
             var pods = ManifestLoader.LoadText(text, file).OfType<Pod>().ToList();
             if (pods.Count != 1)
@@ -87,6 +94,7 @@ internal static class RunCommand
             var supervisor = new PodSupervisor(pod, layout, NativeLibraryResolver.BinDirectory, LinuxSyscalls.Instance, TimeProvider.System)
             {
                 Cgroups = cgroups,
+                Dns = dns,
             };
             var printer = new StatusRows(pod, Console.Out);
             StartupTrace.Mark("supervisor created");

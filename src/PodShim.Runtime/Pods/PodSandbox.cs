@@ -3,6 +3,7 @@ using PodShim.Interop;
 using PodShim.Interop.Syscalls;
 using PodShim.Manifest;
 using PodShim.Runtime.Cgroups;
+using PodShim.Runtime.ClusterDns;
 using PodShim.Runtime.State;
 
 namespace PodShim.Runtime.Pods;
@@ -16,11 +17,14 @@ public sealed class PodSandbox : IDisposable
     private readonly ISyscalls _sys;
     private readonly List<string> _mounts = new();
 
-    private PodSandbox(Pod pod, PodPaths paths, ISyscalls sys)
+    private readonly ClusterDnsOptions _dns;
+
+    private PodSandbox(Pod pod, PodPaths paths, ISyscalls sys, ClusterDnsOptions? dns)
     {
         Pod = pod;
         Paths = paths;
         _sys = sys;
+        _dns = dns ?? ClusterDnsOptions.Default;
         Hostname = Truncate(pod.Spec.Hostname ?? pod.Metadata.Name, 63);
     }
 
@@ -30,14 +34,16 @@ public sealed class PodSandbox : IDisposable
     public SpawnedHolder? Holder { get; private set; }
     /// <summary>The holder's cgroup (null without cgroup v2): removed with the sandbox.</summary>
     public ContainerCgroup? HolderCgroup { get; private set; }
+    /// <summary>Why the pod's resolv.conf lost nameservers or search domains (kubelet's DNSConfigForming warnings).</summary>
+    public IReadOnlyList<string> DnsWarnings { get; private set; } = [];
 
     /// <summary>Namespaces of the holder that containers join.</summary>
     public int SharedNamespaces => Namespaces.Ipc | (Pod.Spec.HostNetwork ? 0 : Namespaces.Network | Namespaces.Uts);
 
     /// <summary>Host-side preparation only (directories, tmpfs mounts, files): unit-testable with a fake.</summary>
-    public static PodSandbox Prepare(Pod pod, PodPaths paths, ISyscalls sys)
+    public static PodSandbox Prepare(Pod pod, PodPaths paths, ISyscalls sys, ClusterDnsOptions? dns = null)
     {
-        var sandbox = new PodSandbox(pod, paths, sys);
+        var sandbox = new PodSandbox(pod, paths, sys, dns);
         try
         {
             sandbox.PrepareFilesystem();
@@ -51,9 +57,10 @@ public sealed class PodSandbox : IDisposable
     }
 
     /// <summary>Prepares the sandbox and starts its holder (in <paramref name="holderCgroup"/> when given).</summary>
-    public static PodSandbox Create(Pod pod, PodPaths paths, string binDirectory, ISyscalls sys, ContainerCgroup? holderCgroup = null)
+    public static PodSandbox Create(Pod pod, PodPaths paths, string binDirectory, ISyscalls sys, ContainerCgroup? holderCgroup = null,
+        ClusterDnsOptions? dns = null)
     {
-        PodSandbox sandbox = Prepare(pod, paths, sys);
+        PodSandbox sandbox = Prepare(pod, paths, sys, dns);
         sandbox.HolderCgroup = holderCgroup;
         try
         {
@@ -116,6 +123,10 @@ public sealed class PodSandbox : IDisposable
         string serviceAccount = Path.Combine(Paths.Etc, "serviceaccount");
         _sys.CreateDirectory(serviceAccount, (UnixFileMode)0b111_101_101);
         File.WriteAllText(Path.Combine(serviceAccount, "namespace"), Pod.Metadata.Namespace);
+        var dnsWarnings = new List<string>();
+        ResolverConfig resolver = PodResolvConf.Form(Pod, _dns.ReadNodeConfig(), _dns.ResolverAddress.ToString(), _dns.ClusterDomain, dnsWarnings);
+        File.WriteAllText(Path.Combine(Paths.Etc, "resolv.conf"), resolver.Render());
+        DnsWarnings = dnsWarnings;
 
         foreach (Volume volume in Pod.Spec.Volumes)
         {
@@ -170,6 +181,9 @@ public sealed class PodSandbox : IDisposable
             }
             mounts.Add(new MountRequest(source, vm.MountPath, null, MountFlags.Bind | MountFlags.Rec | (vm.ReadOnly ? MountFlags.ReadOnly : 0), null, isFile));
         }
+        // The container runtime's resolv.conf, unless the container mounts its own (containerd does the same).
+        if (!container.VolumeMounts.Any(vm => vm.MountPath.TrimEnd('/') == "/etc/resolv.conf"))
+            mounts.Add(new MountRequest(Path.Combine(Paths.Etc, "resolv.conf"), "/etc/resolv.conf", null, MountFlags.Bind, null, TargetIsFile: true));
         return mounts;
     }
 

@@ -11,6 +11,7 @@ using PodShim.Runtime.Containers;
 using PodShim.Runtime.Images;
 using PodShim.Runtime.Lifecycle;
 using PodShim.Runtime.Probes;
+using PodShim.Runtime.Services;
 using PodShim.Runtime.State;
 using PodShim.Runtime.Status;
 
@@ -22,7 +23,7 @@ namespace PodShim.Runtime.Pods;
 /// and writes status.json and events.jsonl on every change. Blocking work (waiting for exits, hooks)
 /// runs on its own threads and only ever posts events; the lifecycle runs on the caller's thread.
 /// </summary>
-public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
+public sealed partial class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
 {
     private readonly Pod _pod;
     private readonly PodPaths _paths;
@@ -48,6 +49,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         _binDirectory = binDirectory;
         _sys = sys;
         _images = ImageStore.ForRoot(layout.Root);
+        _services = new ServiceStore(layout);
         Lifecycle = new PodLifecycle(pod, this, time, this);
         // One probe manager for the pod; at most four probes run at once.
         _probeExecutor = new ProbeExecutor(4);
@@ -77,8 +79,9 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     {
         _podCgroup = CgroupSetup.CreatePodCgroup(_pod, Cgroups, _sys, this);
         StartupTrace.Mark("creating sandbox");
-        _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys, _podCgroup?.CreateHolder());
+        _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys, _podCgroup?.CreateHolder(), Dns);
         StartupTrace.Mark("sandbox ready");
+        StartClusterDns(_sandbox);
         WatchHolder(_sandbox);
         using CancellationTokenRegistration registration = terminate.Register(() => Lifecycle.Post(new TerminateRequested(grace())));
         Lifecycle.Start();
@@ -211,8 +214,10 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     {
         var thread = new Thread(() =>
         {
+            StopClusterDns();
             _sandbox?.Dispose();
-            _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys, CgroupSetup.TryCreateHolder(_podCgroup, this));
+            _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys, CgroupSetup.TryCreateHolder(_podCgroup, this), Dns);
+            StartClusterDns(_sandbox);
             WatchHolder(_sandbox);
             Lifecycle.Post(new SandboxReady());
         })
@@ -348,6 +353,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
             instance.Dispose();
         }
         _instances.Clear();
+        StopClusterDns();
         _sandbox?.Dispose();
         _sandbox = null;
         CgroupSetup.RemovePodCgroup(_podCgroup, this);
