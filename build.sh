@@ -52,6 +52,17 @@ install_test_deps() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman >/dev/null
 }
 
+# The VM tier's needs: qemu (apt-get install) and Debian's kernel (apt-get download, unpacked under
+# .build/vm: the host's boot configuration is left alone).
+install_vm_deps() {
+	if ! command -v qemu-system-x86_64 >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+		log "installing qemu-system-x86"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null
+	fi
+	bash tests/vm/run.sh --fetch-kernel || true # a failure shows as a FAIL line of the VM tier
+}
+
 build_native() {
 	make -s -C native OUT="$bin"
 }
@@ -70,8 +81,13 @@ build_managed() {
 		return
 	fi
 	log "publishing bin/podshim (ReadyToRun)"
-	dotnet publish src/PodShim.Cli/PodShim.Cli.csproj -c Release -o "$bin" --nologo -v quiet \
-		-p:PublishReadyToRun=true -p:DebugType=none >/dev/null
+	mkdir -p .build
+	if ! dotnet publish src/PodShim.Cli/PodShim.Cli.csproj -c Release -o "$bin" --nologo -v quiet \
+		-p:PublishReadyToRun=true -p:DebugType=none >.build/publish.txt 2>&1; then
+		grep -E 'error|warning' .build/publish.txt >&2 || cat .build/publish.txt >&2
+		echo "build.sh: dotnet publish failed (full output: .build/publish.txt)" >&2
+		exit 1
+	fi
 	echo "$stamp" >"$stamp_file"
 }
 
@@ -87,7 +103,8 @@ build_all() {
 	build_images
 }
 
-# Sums the "Passed!/Failed!" summaries of dotnet test and the native tests into one closing line.
+# Sums the "Passed!/Failed!" summaries of dotnet test, the native tests and the VM tier's PASS/FAIL
+# lines into one closing line.
 run_tests() {
 	local out="$top/.build/test-output.txt" rc=0
 	mkdir -p "$top/.build"
@@ -104,6 +121,9 @@ run_tests() {
 	# Failures in full, skips with their reason; passing tests only counted.
 	grep -vE '^\s+Passed ' "$dotnet_out" | grep -vE '^\s*$' || true
 	[ "$drc" -eq 0 ] || rc=1
+	log "VM tier (qemu, TCG, pure cgroup v2)"
+	install_vm_deps
+	bash tests/vm/run.sh 2>&1 | tee -a "$out" || rc=1
 	summarize "$out"
 	return $rc
 }
@@ -114,6 +134,8 @@ summarize() {
 		/^  Passed PodShim\./ { p++ }
 		/^  Failed PodShim\./ { f++ }
 		/^  Skipped PodShim\./ { s++ }
+		/^PASS vm: / { p++ }
+		/^FAIL vm: / { f++ }
 		END { printf "%d passed, %d failed, %d skipped\n", p, f, s }
 	' "$1"
 }

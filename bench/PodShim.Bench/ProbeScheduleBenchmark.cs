@@ -47,7 +47,8 @@ internal static class ProbeScheduleBenchmark
         var lateness = new List<double>(Probes * (seconds + 1));
         int runs = 0, failures = 0;
         using var executor = new ProbeExecutor(4);
-        using var manager = new ProbeManager(TimeProvider.System, (c, attempt, probe) =>
+        // The clock PodSupervisor gives its ProbeManager in production.
+        using var manager = new ProbeManager(PreciseTimeProvider.Instance, (c, attempt, probe) =>
         {
             var prober = new TcpProber("127.0.0.1", port, family => new Socket(family, SocketType.Stream, ProtocolType.Tcp));
             return timeout =>

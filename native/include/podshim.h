@@ -132,7 +132,7 @@ struct ps_holder_spec {
 	const char *pause_path;
 	const char *hostname;        /* NULL: no hostname argument */
 	int32_t ns_flags;            /* CLONE_NEWNET|CLONE_NEWIPC|CLONE_NEWUTS|CLONE_NEWPID subset */
-	int32_t reserved;
+	int32_t cgroup_fd;           /* -1, or a cgroup v2 directory fd: the holder starts there (CLONE_INTO_CGROUP) */
 };
 
 struct ps_holder_result {

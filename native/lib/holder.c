@@ -84,6 +84,10 @@ PS_EXPORT int ps_holder_spawn(const struct ps_holder_spec *s, struct ps_holder_r
 
 	args.flags = (uint64_t)s->ns_flags | CLONE_PIDFD;
 	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	if (s->cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)s->cgroup_fd;
+	}
 	ps_block_all_signals(&oldmask);
 	pid = ps_clone3(&args);
 	if (pid == 0) {

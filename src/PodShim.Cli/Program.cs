@@ -8,8 +8,8 @@ public static class Program
     public static int Main(string[] args)
     {
         PodShim.Runtime.State.StartupTrace.Mark("main");
-        StartJitProfile(args);
-        PodShim.Runtime.State.StartupTrace.Mark("jit profile started");
+        if (args.Length > 0 && args[0] == "run")
+            StartupPrewarm.Begin();
         var root = new RootCommand("podshim: run Kubernetes Pods on this host, as the kubelet would.");
         root.Options.Add(GlobalOptions.Root);
         root.Subcommands.Add(RunCommand.Create());
@@ -20,25 +20,5 @@ public static class Program
         ParseResult parsed = root.Parse(args);
         PodShim.Runtime.State.StartupTrace.Mark("arguments parsed");
         return parsed.Invoke();
-    }
-
-    /// <summary>
-    /// Multi-core JIT: what the last run of this verb compiled is compiled again ahead of need on
-    /// another core (the profile lives beside the binary, one per verb). ReadyToRun covers most code;
-    /// this covers the generic instantiations it cannot.
-    /// </summary>
-    private static void StartJitProfile(string[] args)
-    {
-        string verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "root";
-        try
-        {
-            System.Runtime.ProfileOptimization.SetProfileRoot(Path.Combine(AppContext.BaseDirectory, ".jit"));
-            Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, ".jit"));
-            System.Runtime.ProfileOptimization.StartProfile(verb + ".profile");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Only a start-up optimisation: a read-only install runs without it.
-        }
     }
 }

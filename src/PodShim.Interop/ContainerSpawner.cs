@@ -135,7 +135,8 @@ public static unsafe class ContainerSpawner
         }
     }
 
-    internal static void EnsureAbi()
+    /// <summary>Loads libpodshim.so and checks it matches this build (done once; later calls return at once).</summary>
+    public static void EnsureAbi()
     {
         if (Volatile.Read(ref s_abiChecked) != 0)
             return;

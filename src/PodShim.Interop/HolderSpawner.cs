@@ -19,14 +19,34 @@ public sealed class SpawnedHolder : IDisposable
 
 public static unsafe class HolderSpawner
 {
-    /// <summary>Starts podshim-pause in new namespaces and waits until it says it is ready (lo up, hostname set).</summary>
-    public static SpawnedHolder Spawn(string pausePath, string? hostname, int namespaces, int timeoutMs = 10_000)
+    /// <summary>
+    /// Starts podshim-pause in new namespaces and waits until it says it is ready (lo up, hostname set).
+    /// With <paramref name="cgroupDirectory"/> (a cgroup v2 directory) it starts there (CLONE_INTO_CGROUP).
+    /// </summary>
+    public static SpawnedHolder Spawn(string pausePath, string? hostname, int namespaces, int timeoutMs = 10_000,
+        SafeFdHandle? cgroupDirectory = null)
     {
         ContainerSpawner.EnsureAbi();
         using var arena = new NativeArena();
-        var spec = new Interop.HolderSpec { PausePath = arena.String(pausePath), Hostname = arena.String(hostname), NsFlags = namespaces };
         Interop.HolderResult result;
-        NativeException.ThrowIfNegative(Interop.HolderSpawn(&spec, &result), "ps_holder_spawn", pausePath);
+        bool cgroupRef = false;
+        try
+        {
+            cgroupDirectory?.DangerousAddRef(ref cgroupRef);
+            var spec = new Interop.HolderSpec
+            {
+                PausePath = arena.String(pausePath), Hostname = arena.String(hostname), NsFlags = namespaces,
+                CgroupFd = cgroupDirectory?.Fd ?? -1,
+            };
+            int r = Interop.HolderSpawn(&spec, &result);
+            if (r < 0)
+                throw new NativeException(cgroupDirectory is null ? "ps_holder_spawn" : "ps_holder_spawn(CLONE_INTO_CGROUP)", pausePath, -r);
+        }
+        finally
+        {
+            if (cgroupRef)
+                cgroupDirectory!.DangerousRelease();
+        }
         var holder = new SpawnedHolder(result.Pid, new SafeFdHandle(result.Pidfd));
         using var ready = new SafeFdHandle(result.ReadyFd);
         try

@@ -141,6 +141,38 @@ public static unsafe class Posix
     public static void SetNonDumpable() =>
         NativeException.ThrowIfMinusOne(Interop.Prctl(Interop.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE");
 
+    /// <summary>
+    /// Writes <paramref name="text"/> to an existing file with one write(2): cgroup interface files take
+    /// each write as one value and report a bad one as that write's errno.
+    /// </summary>
+    public static void WriteExistingFile(string path, string text)
+    {
+        int fd = Interop.Open(path, Interop.O_WRONLY | Interop.O_CLOEXEC, 0);
+        if (fd < 0)
+            throw new NativeException("open", path, Marshal.GetLastPInvokeError());
+        using var handle = new SafeFdHandle(fd);
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        WriteAll(handle, bytes, path);
+    }
+
+    /// <summary>mkdir (one level); false when it already exists.</summary>
+    public static bool CreateDirectory(string path, int mode = 0b111_101_101)
+    {
+        if (Interop.Mkdir(path, mode) == 0)
+            return true;
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == Errno.EEXIST ? false : throw new NativeException("mkdir", path, errno);
+    }
+
+    /// <summary>rmdir; false when the directory does not exist.</summary>
+    public static bool RemoveDirectory(string path)
+    {
+        if (Interop.Rmdir(path) == 0)
+            return true;
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == Errno.ENOENT ? false : throw new NativeException("rmdir", path, errno);
+    }
+
     public static SafeFdHandle OpenDirectory(string path)
     {
         int fd = Interop.Open(path, Interop.O_RDONLY | Interop.O_DIRECTORY | Interop.O_CLOEXEC, 0);

@@ -71,11 +71,33 @@ public static class PodResources
         foreach (var (name, q) in spec.Overhead)
             if (limits.TryGetValue(name, out var l)) limits[name] = l + q;
 
+        // A limit applies to the pod only when every container declares it, init containers as kubelet's
+        // PodLimits ContainerFn sees them: a sidecar with the sidecars before it, a regular init
+        // container with the sidecars started before it.
         bool cpuLimitsDeclared = true, memoryLimitsDeclared = true;
-        foreach (var c in spec.AllContainers)
+        void Declared(IReadOnlyDictionary<string, Quantity> list)
         {
-            if (!c.Resources.Limits.TryGetValue("cpu", out var cl) || cl.IsZero) cpuLimitsDeclared = false;
-            if (!c.Resources.Limits.TryGetValue("memory", out var ml) || ml.IsZero) memoryLimitsDeclared = false;
+            if (!list.TryGetValue("cpu", out var cl) || cl.IsZero) cpuLimitsDeclared = false;
+            if (!list.TryGetValue("memory", out var ml) || ml.IsZero) memoryLimitsDeclared = false;
+        }
+        foreach (var c in spec.Containers)
+            Declared(c.Resources.Limits);
+        var sidecarLimits = new Dictionary<string, Quantity>(StringComparer.Ordinal);
+        foreach (var c in spec.InitContainers)
+        {
+            var seen = new Dictionary<string, Quantity>(StringComparer.Ordinal);
+            foreach (var (name, q) in c.Resources.Limits)
+            {
+                Add(seen, name, q);
+                if (c.IsSidecar) Add(sidecarLimits, name, q);
+            }
+            if (c.IsSidecar)
+                Declared(sidecarLimits);
+            else
+            {
+                foreach (var (name, q) in sidecarLimits) Add(seen, name, q);
+                Declared(seen);
+            }
         }
 
         string qos = QosClass(spec);

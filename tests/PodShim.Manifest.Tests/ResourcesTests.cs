@@ -98,6 +98,28 @@ public class ResourcesTests
     }
 
     [Fact]
+    public void PodCgroupInitContainerLimitsAreSeenWithTheSidecarsBeforeThem()
+    {
+        // kubelet PodLimits' ContainerFn gets "setup" as setup + proxy: the sidecar's limits count for it.
+        var withSidecarFirst = PodResources.Compute(new PodSpec
+        {
+            InitContainers = [C("proxy", "100m", "200m", "32Mi", "64Mi", sidecar: true), C("setup", "100m")],
+            Containers = [C("a", "500m", "1", "128Mi", "256Mi")],
+        });
+        Assert.Equal("120000 100000", withSidecarFirst.PodCgroup.CpuMax);       // max(1000m + 200m, 200m)
+        Assert.Equal((320L * 1024 * 1024).ToString(), withSidecarFirst.PodCgroup.MemoryMaxText);
+
+        // The same init container before the sidecar: nothing declared for it, so no pod limits.
+        var withSetupFirst = PodResources.Compute(new PodSpec
+        {
+            InitContainers = [C("setup", "100m"), C("proxy", "100m", "200m", "32Mi", "64Mi", sidecar: true)],
+            Containers = [C("a", "500m", "1", "128Mi", "256Mi")],
+        });
+        Assert.Equal("max 100000", withSetupFirst.PodCgroup.CpuMax);
+        Assert.Equal("max", withSetupFirst.PodCgroup.MemoryMaxText);
+    }
+
+    [Fact]
     public void PodCgroupBestEffort()
     {
         var r = PodResources.Compute(new PodSpec { Containers = [C("a")] });

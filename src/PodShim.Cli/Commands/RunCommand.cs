@@ -4,6 +4,8 @@ using System.Runtime.InteropServices;
 using PodShim.Interop;
 using PodShim.Interop.Syscalls;
 using PodShim.Manifest;
+using PodShim.Runtime.Cgroups;
+using PodShim.Runtime.ClusterDns;
 using PodShim.Runtime.Containers;
 using PodShim.Runtime.Images;
 using PodShim.Runtime.Logs;
@@ -25,12 +27,23 @@ internal static class RunCommand
         var file = new Option<string>("--filename", "-f") { Description = "Pod manifest (YAML or JSON)", Required = true };
         var timeout = new Option<string?>("--timeout") { Description = "Terminate the pod and fail after this long (e.g. 30s, 5m)" };
         var remove = new Option<bool>("--rm") { Description = "Remove the pod (status, logs) when the command ends" };
-        var command = new Command("run", "Run a pod in the foreground; Ctrl-C terminates it gracefully.") { file, timeout, remove };
-        command.SetAction(result => Run(result, result.GetValue(file)!, result.GetValue(timeout), result.GetValue(remove)));
+        var requireCgroups = new Option<bool>("--require-cgroups") { Description = "Fail instead of running without enforced resource limits (no usable cgroup v2)" };
+        var podPidsLimit = new Option<long>("--pod-pids-limit")
+        {
+            Description = $"The pod cgroup's pids.max, shared equally by its containers (default {CgroupSettings.DefaultPodPidsLimit})",
+            DefaultValueFactory = _ => CgroupSettings.DefaultPodPidsLimit,
+        };
+        var upstreamDns = new Option<string?>("--upstream-dns")
+        {
+            Description = "Where the pod's cluster DNS forwards other names: IPs with optional ports, comma-separated, or \"none\" (default: the host's /etc/resolv.conf)",
+        };
+        var command = new Command("run", "Run a pod in the foreground; Ctrl-C terminates it gracefully.") { file, timeout, remove, requireCgroups, podPidsLimit, upstreamDns };
+        command.SetAction(result => Run(result, result.GetValue(file)!, result.GetValue(timeout), result.GetValue(remove),
+            new CgroupOptions { Require = result.GetValue(requireCgroups), PodPidsLimit = result.GetValue(podPidsLimit) }, result.GetValue(upstreamDns)));
         return command;
     }
 
-    private static int Run(ParseResult result, string file, string? timeoutText, bool remove)
+    private static int Run(ParseResult result, string file, string? timeoutText, bool remove, CgroupOptions cgroups, string? upstreamDns)
     {
         PodPaths? created = null;
         try
@@ -39,6 +52,10 @@ internal static class RunCommand
             if (!Posix.IsRoot)
                 throw new PodRunException("podshim run must be run as root");
             TimeSpan? timeout = timeoutText is null ? null : ParseDuration(timeoutText);
+            if (cgroups.PodPidsLimit <= CgroupSettings.HolderPidsMax)
+                throw new PodRunException($"--pod-pids-limit must be above {CgroupSettings.HolderPidsMax}");
+            ClusterDnsOptions dns = upstreamDns is null ? ClusterDnsOptions.Default
+                : ClusterDnsOptions.Default with { Upstreams = ClusterDnsOptions.ParseUpstreams(upstreamDns) };
             string text = file == "-" ? Console.In.ReadToEnd() : File.ReadAllText(file);
             var pods = ManifestLoader.LoadText(text, file).OfType<Pod>().ToList();
             if (pods.Count != 1)
@@ -71,7 +88,11 @@ internal static class RunCommand
             using var timer = timeout is { } t ? new Timer(_ => { timedOut = true; terminate.Cancel(); }, null, t, Timeout.InfiniteTimeSpan) : null;
 
             using var logs = new CriLogFollower(Console.Out, Console.Error, TimeSpan.FromMilliseconds(50));
-            var supervisor = new PodSupervisor(pod, layout, NativeLibraryResolver.BinDirectory, LinuxSyscalls.Instance, TimeProvider.System);
+            var supervisor = new PodSupervisor(pod, layout, NativeLibraryResolver.BinDirectory, LinuxSyscalls.Instance, TimeProvider.System)
+            {
+                Cgroups = cgroups,
+                Dns = dns,
+            };
             var printer = new StatusRows(pod, Console.Out);
             StartupTrace.Mark("supervisor created");
             supervisor.AttemptStarted += (name, log) => logs.Add(name, log);

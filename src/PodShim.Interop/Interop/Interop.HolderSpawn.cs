@@ -10,7 +10,7 @@ internal static partial class Interop
         public byte* PausePath;
         public byte* Hostname;
         public int NsFlags;
-        public int Reserved;
+        public int CgroupFd;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using PodShim.Interop;
 using PodShim.Manifest;
+using PodShim.Runtime.Cgroups;
 using PodShim.Runtime.Images;
 using PodShim.Runtime.Pods;
 using PodShim.Runtime.State;
@@ -11,9 +12,12 @@ namespace PodShim.Runtime.Containers;
 public sealed class ContainerInstance : IDisposable
 {
     private readonly SpawnedContainer _spawned;
+    private readonly ContainerCgroup? _cgroup;
 
-    private ContainerInstance(string name, AttemptPaths paths, SpawnedContainer spawned, SafeFdHandle? pidfd, ContainerLaunch launch, ImageConfig image)
+    private ContainerInstance(string name, AttemptPaths paths, SpawnedContainer spawned, SafeFdHandle? pidfd, ContainerLaunch launch, ImageConfig image,
+        ContainerCgroup? cgroup)
     {
+        _cgroup = cgroup;
         Launch = launch;
         Image = image;
         Name = name;
@@ -32,8 +36,12 @@ public sealed class ContainerInstance : IDisposable
     /// <summary>A pidfd on the container process, so signals never hit a recycled pid.</summary>
     public SafeFdHandle? ContainerPidfd { get; }
 
-    /// <summary>Creates and starts the container. Throws <see cref="SpawnException"/> or <see cref="ContainerConfigException"/>.</summary>
-    public static ContainerInstance Start(PodSandbox sandbox, Container container, ResolvedImage image, int attempt, string binDirectory)
+    /// <summary>
+    /// Creates and starts the container, in <paramref name="cgroup"/> when given (the instance closes its
+    /// fd; removing the cgroup is the caller's). Throws <see cref="SpawnException"/> or <see cref="ContainerConfigException"/>.
+    /// </summary>
+    public static ContainerInstance Start(PodSandbox sandbox, Container container, ResolvedImage image, int attempt, string binDirectory,
+        ContainerCgroup? cgroup = null)
     {
         SpawnedHolder holder = sandbox.Holder ?? throw new InvalidOperationException("the pod's holder is not running");
         ContainerLaunch launch = ContainerPlanner.Plan(sandbox.Pod, container, image.Config, sandbox.Hostname, path => ReadImageFile(image, path));
@@ -72,16 +80,14 @@ public sealed class ContainerInstance : IDisposable
             ExitPath = paths.Exit,
         };
 
-        SpawnedContainer spawned = ContainerSpawner.Spawn(request);
+        SpawnedContainer spawned = SpawnReady(request, paths, cgroup);
         SafeFdHandle? pidfd = null;
         try
         {
-            AtomicFile.WriteAllText(paths.KeeperPid, spawned.KeeperPid.ToString(CultureInfo.InvariantCulture) + "\n");
-            spawned.WaitReady();
             pidfd = Posix.PidfdOpen(spawned.ContainerPid);
             AtomicFile.WriteAllText(paths.ContainerPid, spawned.ContainerPid.ToString(CultureInfo.InvariantCulture) + "\n");
             spawned.Start();
-            return new ContainerInstance(container.Name, paths, spawned, pidfd, launch, image.Config);
+            return new ContainerInstance(container.Name, paths, spawned, pidfd, launch, image.Config, cgroup);
         }
         catch
         {
@@ -91,6 +97,41 @@ public sealed class ContainerInstance : IDisposable
             pidfd?.Dispose();
             spawned.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Spawns the container and waits until it is held before execve, inside its cgroup: created there
+    /// by clone3(CLONE_INTO_CGROUP), or, on a kernel without it, moved there through cgroup.procs before
+    /// it may run anything of its own.
+    /// </summary>
+    private static SpawnedContainer SpawnReady(ContainerSpawnRequest request, AttemptPaths paths, ContainerCgroup? cgroup)
+    {
+        SafeFdHandle? target = cgroup?.CloneTarget;
+        while (true)
+        {
+            SpawnedContainer spawned = ContainerSpawner.Spawn(request with { CgroupDirectory = target, CgroupPath = cgroup?.Path });
+            try
+            {
+                AtomicFile.WriteAllText(paths.KeeperPid, spawned.KeeperPid.ToString(CultureInfo.InvariantCulture) + "\n");
+                spawned.WaitReady();
+                if (cgroup is not null && target is null)
+                    cgroup.AddProcess(spawned.ContainerPid);
+                return spawned;
+            }
+            catch (Exception e)
+            {
+                // The keeper kills a container that was never started and still records its exit.
+                spawned.Abort();
+                spawned.WaitForKeeper(10_000);
+                spawned.Dispose();
+                if (e is SpawnException { Step: SpawnStep.Cgroup } failed && target is not null && cgroup!.FallBackFromCloneInto(failed.ErrorNumber))
+                {
+                    target = null;
+                    continue;
+                }
+                throw;
+            }
         }
     }
 
@@ -108,6 +149,8 @@ public sealed class ContainerInstance : IDisposable
         CapabilityBoundingSet = Launch.Capabilities,
         NoNewPrivileges = Launch.NoNewPrivileges,
         KeeperPath = keeperPath,
+        // Probes, hooks and exec count against the container's own limits, as in the kubelet.
+        CgroupDirectory = _cgroup?.CloneTarget,
     };
 
     /// <summary>Sends a signal to the container's main process; false when it is gone.</summary>
@@ -139,5 +182,6 @@ public sealed class ContainerInstance : IDisposable
     {
         ContainerPidfd?.Dispose();
         _spawned.Dispose();
+        _cgroup?.Dispose();
     }
 }

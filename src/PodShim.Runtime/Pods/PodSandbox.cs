@@ -2,6 +2,8 @@ using System.Globalization;
 using PodShim.Interop;
 using PodShim.Interop.Syscalls;
 using PodShim.Manifest;
+using PodShim.Runtime.Cgroups;
+using PodShim.Runtime.ClusterDns;
 using PodShim.Runtime.State;
 using PodShim.Runtime.Volumes;
 
@@ -17,11 +19,14 @@ public sealed class PodSandbox : IDisposable
     private readonly List<string> _mounts = new();
     private PodVolumes? _volumes;
 
-    private PodSandbox(Pod pod, PodPaths paths, ISyscalls sys)
+    private readonly ClusterDnsOptions _dns;
+
+    private PodSandbox(Pod pod, PodPaths paths, ISyscalls sys, ClusterDnsOptions? dns)
     {
         Pod = pod;
         Paths = paths;
         _sys = sys;
+        _dns = dns ?? ClusterDnsOptions.Default;
         // A hostNetwork pod has the node's hostname (kubelet GeneratePodHostNameAndDomain).
         Hostname = pod.Spec.HostNetwork ? Environment.MachineName : Truncate(pod.Spec.Hostname ?? pod.Metadata.Name, 63);
     }
@@ -30,14 +35,18 @@ public sealed class PodSandbox : IDisposable
     public PodPaths Paths { get; }
     public string Hostname { get; }
     public SpawnedHolder? Holder { get; private set; }
+    /// <summary>The holder's cgroup (null without cgroup v2): removed with the sandbox.</summary>
+    public ContainerCgroup? HolderCgroup { get; private set; }
+    /// <summary>Why the pod's resolv.conf lost nameservers or search domains (kubelet's DNSConfigForming warnings).</summary>
+    public IReadOnlyList<string> DnsWarnings { get; private set; } = [];
 
     /// <summary>Namespaces of the holder that containers join.</summary>
     public int SharedNamespaces => Namespaces.Ipc | (Pod.Spec.HostNetwork ? 0 : Namespaces.Network | Namespaces.Uts);
 
     /// <summary>Host-side preparation only (directories, tmpfs mounts, files): unit-testable with a fake.</summary>
-    public static PodSandbox Prepare(Pod pod, PodPaths paths, ISyscalls sys)
+    public static PodSandbox Prepare(Pod pod, PodPaths paths, ISyscalls sys, ClusterDnsOptions? dns = null)
     {
-        var sandbox = new PodSandbox(pod, paths, sys);
+        var sandbox = new PodSandbox(pod, paths, sys, dns);
         try
         {
             sandbox.PrepareFilesystem();
@@ -50,15 +59,17 @@ public sealed class PodSandbox : IDisposable
         }
     }
 
-    /// <summary>Prepares the sandbox and starts its holder.</summary>
-    public static PodSandbox Create(Pod pod, PodPaths paths, string binDirectory, ISyscalls sys)
+    /// <summary>Prepares the sandbox and starts its holder (in <paramref name="holderCgroup"/> when given).</summary>
+    public static PodSandbox Create(Pod pod, PodPaths paths, string binDirectory, ISyscalls sys, ContainerCgroup? holderCgroup = null,
+        ClusterDnsOptions? dns = null)
     {
-        PodSandbox sandbox = Prepare(pod, paths, sys);
+        PodSandbox sandbox = Prepare(pod, paths, sys, dns);
+        sandbox.HolderCgroup = holderCgroup;
         try
         {
             int ns = Namespaces.Ipc | (pod.Spec.HostNetwork ? 0 : Namespaces.Network | Namespaces.Uts)
                 | (pod.Spec.ShareProcessNamespace ? Namespaces.Pid : 0);
-            sandbox.Holder = HolderSpawner.Spawn(Path.Combine(binDirectory, "podshim-pause"), pod.Spec.HostNetwork ? null : sandbox.Hostname, ns);
+            sandbox.Holder = SpawnHolder(Path.Combine(binDirectory, "podshim-pause"), pod.Spec.HostNetwork ? null : sandbox.Hostname, ns, holderCgroup);
             AtomicFile.WriteAllText(paths.HolderPid, sandbox.Holder.Pid.ToString(CultureInfo.InvariantCulture) + "\n");
             return sandbox;
         }
@@ -67,6 +78,37 @@ public sealed class PodSandbox : IDisposable
             sandbox.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The holder starts in its cgroup (CLONE_INTO_CGROUP), or is moved there on kernels without it.</summary>
+    private static SpawnedHolder SpawnHolder(string pausePath, string? hostname, int ns, ContainerCgroup? cgroup)
+    {
+        if (cgroup?.CloneTarget is { } target)
+        {
+            try
+            {
+                return HolderSpawner.Spawn(pausePath, hostname, ns, cgroupDirectory: target);
+            }
+            catch (NativeException e) when (cgroup.FallBackFromCloneInto(e.ErrorNumber))
+            {
+            }
+        }
+        SpawnedHolder holder = HolderSpawner.Spawn(pausePath, hostname, ns);
+        if (cgroup is not null)
+        {
+            try
+            {
+                cgroup.AddProcess(holder.Pid);
+            }
+            catch
+            {
+                Posix.SendSignal(holder.Pidfd, Posix.SIGKILL);
+                Posix.WaitExit(holder.Pidfd, 5_000);
+                holder.Dispose();
+                throw;
+            }
+        }
+        return holder;
     }
 
     private void PrepareFilesystem()
@@ -80,6 +122,10 @@ public sealed class PodSandbox : IDisposable
         File.WriteAllText(Path.Combine(Paths.Etc, "hosts"), Pod.Spec.HostNetwork
             ? EtcFiles.NodeHosts(Pod)
             : EtcFiles.ManagedHosts(Pod, Hostname, [EtcFiles.PodAddressStandIn]));
+        var dnsWarnings = new List<string>();
+        ResolverConfig resolver = PodResolvConf.Form(Pod, _dns.ReadNodeConfig(), _dns.ResolverAddress.ToString(), _dns.ClusterDomain, dnsWarnings);
+        File.WriteAllText(Path.Combine(Paths.Etc, "resolv.conf"), resolver.Render());
+        DnsWarnings = dnsWarnings;
         _volumes = PodVolumes.Prepare(Pod, Paths, _sys, NodeInfo.Host(), _mounts.Add);
     }
 
@@ -99,6 +145,9 @@ public sealed class PodSandbox : IDisposable
         if (!PodVolumes.Targets(container, "/etc/hostname"))
             mounts.Add(new(Path.Combine(Paths.Etc, "hostname"), "/etc/hostname", null, MountFlags.Bind, null, TargetIsFile: true));
         mounts.AddRange((_volumes ?? throw new InvalidOperationException("the sandbox is not prepared")).MountsFor(container));
+        // The container runtime's resolv.conf, unless the container mounts its own (containerd does the same).
+        if (!container.VolumeMounts.Any(vm => vm.MountPath.TrimEnd('/') == "/etc/resolv.conf"))
+            mounts.Add(new MountRequest(Path.Combine(Paths.Etc, "resolv.conf"), "/etc/resolv.conf", null, MountFlags.Bind, null, TargetIsFile: true));
         return PodVolumes.Ordered(mounts);
     }
 
@@ -116,6 +165,19 @@ public sealed class PodSandbox : IDisposable
             }
             holder.Dispose();
             Holder = null;
+        }
+        if (HolderCgroup is { } cgroup)
+        {
+            try
+            {
+                cgroup.Remove();
+            }
+            catch (Exception e) when (e is NativeException or IOException)
+            {
+                // The pod cgroup's removal tries again and reports it.
+            }
+            cgroup.Dispose();
+            HolderCgroup = null;
         }
         for (int i = _mounts.Count - 1; i >= 0; i--)
             _sys.Unmount(_mounts[i], detach: true);

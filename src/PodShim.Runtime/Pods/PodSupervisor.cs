@@ -6,10 +6,12 @@ using System.Text.Json;
 using PodShim.Interop;
 using PodShim.Interop.Syscalls;
 using PodShim.Manifest;
+using PodShim.Runtime.Cgroups;
 using PodShim.Runtime.Containers;
 using PodShim.Runtime.Images;
 using PodShim.Runtime.Lifecycle;
 using PodShim.Runtime.Probes;
+using PodShim.Runtime.Services;
 using PodShim.Runtime.State;
 using PodShim.Runtime.Status;
 using PodShim.Runtime.Volumes;
@@ -22,7 +24,7 @@ namespace PodShim.Runtime.Pods;
 /// and writes status.json and events.jsonl on every change. Blocking work (waiting for exits, hooks)
 /// runs on its own threads and only ever posts events; the lifecycle runs on the caller's thread.
 /// </summary>
-public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
+public sealed partial class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
 {
     private readonly Pod _pod;
     private readonly PodPaths _paths;
@@ -38,6 +40,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     private readonly ProbeManager _probes;
     private readonly ProbeExecutor _probeExecutor;
     private PodSandbox? _sandbox;
+    private PodCgroup? _podCgroup;
     private volatile bool _disposed;
 
     public PodSupervisor(Pod pod, StateLayout layout, string binDirectory, ISyscalls sys, TimeProvider time)
@@ -47,15 +50,21 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         _binDirectory = binDirectory;
         _sys = sys;
         _images = ImageStore.ForRoot(layout.Root);
+        _services = new ServiceStore(layout);
         Lifecycle = new PodLifecycle(pod, this, time, this);
         // One probe manager for the pod; at most four probes run at once.
         _probeExecutor = new ProbeExecutor(4);
-        _probes = new ProbeManager(time, ProberFor, Lifecycle.Post, this, _probeExecutor.Execute);
+        // Probes run on the real clock through timerfd timers (microsecond wake-ups); tests pass a fake clock.
+        TimeProvider probeClock = time == TimeProvider.System ? PreciseTimeProvider.Instance : time;
+        _probes = new ProbeManager(probeClock, ProberFor, Lifecycle.Post, this, _probeExecutor.Execute);
         Lifecycle.EventPosted += () => _wake.Set();
         Lifecycle.StatusChanged += status => AtomicFile.WriteAllText(_paths.Status, PodStatusJson.Serialize(status));
     }
 
     public PodLifecycle Lifecycle { get; }
+
+    /// <summary>How the pod's resources are enforced with cgroup v2 (set before <see cref="Run"/>).</summary>
+    public CgroupOptions Cgroups { get; init; } = CgroupOptions.Default;
 
     /// <summary>Raised for every Warning event (reason, message): `run` shows them on stderr.</summary>
     public event Action<string, string>? Warning;
@@ -69,11 +78,13 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     /// </summary>
     public PodStatusInfo Run(CancellationToken terminate, Func<TimeSpan?> grace)
     {
+        _podCgroup = CgroupSetup.CreatePodCgroup(_pod, Cgroups, _sys, this);
         StartupTrace.Mark("creating sandbox");
-        _sandbox = WaitForVolumes(() => PodSandbox.Create(_pod, _paths, _binDirectory, _sys), terminate);
-        if (_sandbox is null)
+        if (!WaitForVolumes(terminate))
             return Lifecycle.Status;
+        _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys, _podCgroup?.CreateHolder(), Dns);
         StartupTrace.Mark("sandbox ready");
+        StartClusterDns(_sandbox);
         using var storage = new EmptyDirMonitor(_pod, _paths, TimeProvider.System, message => Lifecycle.Post(new PodEvicted(message)));
         WatchHolder(_sandbox);
         using CancellationTokenRegistration registration = terminate.Register(() => Lifecycle.Post(new TerminateRequested(grace())));
@@ -88,10 +99,11 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
 
     /// <summary>
     /// A volume that cannot be set up (a hostPath type check failed) keeps the pod waiting, as on a
-    /// node: a FailedMount warning, then further tries with the kubelet's volume back-off (0.5 s,
-    /// doubling to 2 min 2 s) until it works or the pod is terminated (then null).
+    /// node: a FailedMount warning, then further checks with the kubelet's volume back-off (0.5 s,
+    /// doubling to 2 min 2 s) until they pass (true) or the pod is terminated (false). Nothing of the
+    /// sandbox exists meanwhile.
     /// </summary>
-    private PodSandbox? WaitForVolumes(Func<PodSandbox> create, CancellationToken terminate)
+    private bool WaitForVolumes(CancellationToken terminate)
     {
         TimeSpan delay = TimeSpan.FromMilliseconds(500);
         TimeSpan max = TimeSpan.FromSeconds(122);
@@ -100,7 +112,8 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         {
             try
             {
-                return create();
+                PodVolumes.CheckHostPaths(_pod);
+                return true;
             }
             catch (VolumeSetupException e)
             {
@@ -110,7 +123,7 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
                 AtomicFile.WriteAllText(_paths.Status, PodStatusJson.Serialize(Lifecycle.Status));
             }
             if (terminate.WaitHandle.WaitOne(delay))
-                return null;
+                return false;
             delay = delay * 2 > max ? max : delay * 2;
         }
     }
@@ -135,9 +148,10 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         AttemptPaths paths = _paths.Attempt(container.Name, attempt);
         AttemptStarted?.Invoke(container.Name, paths.Log);
         ContainerInstance instance;
+        ContainerCgroup? cgroup = null;
         try
         {
-            instance = ContainerInstance.Start(sandbox, container, image, attempt, _binDirectory);
+            instance = StartInCgroup(sandbox, container, image, attempt, out cgroup);
         }
         catch (ContainerConfigException e)
         {
@@ -169,6 +183,8 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
                 // The keeper died without a record: report what a SIGKILL would have given.
                 exit = new ExitRecord(instance.ContainerPid, true, 137, 9, null, DateTimeOffset.UtcNow, false);
             }
+            if (cgroup is not null)
+                exit = CgroupSetup.AfterExit(cgroup, exit, this);
             if (!_disposed)
                 Lifecycle.Post(new ContainerExited(container.Name, attempt, exit));
         })
@@ -198,6 +214,21 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         catch (InvalidDataException e)
         {
             return new ImagePullFailure(ContainerReasons.ErrImagePull, e.Message);
+        }
+    }
+
+    /// <summary>Starts an attempt in a cgroup of its own (when limits are enforced); the cgroup goes when the start fails.</summary>
+    private ContainerInstance StartInCgroup(PodSandbox sandbox, Container container, ResolvedImage image, int attempt, out ContainerCgroup? cgroup)
+    {
+        cgroup = _podCgroup?.CreateAttempt(container.Name, attempt);
+        try
+        {
+            return ContainerInstance.Start(sandbox, container, image, attempt, _binDirectory, cgroup);
+        }
+        catch
+        {
+            CgroupSetup.Discard(cgroup, this);
+            throw;
         }
     }
 
@@ -243,9 +274,12 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
     {
         var thread = new Thread(() =>
         {
+            StopClusterDns();
             _sandbox?.Dispose();
             // Without a token the wait for volumes only ends when they can be set up.
-            _sandbox = WaitForVolumes(() => PodSandbox.Create(_pod, _paths, _binDirectory, _sys), CancellationToken.None)!;
+            WaitForVolumes(CancellationToken.None);
+            _sandbox = PodSandbox.Create(_pod, _paths, _binDirectory, _sys, CgroupSetup.TryCreateHolder(_podCgroup, this), Dns);
+            StartClusterDns(_sandbox);
             WatchHolder(_sandbox);
             Lifecycle.Post(new SandboxReady());
         })
@@ -381,7 +415,10 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
             instance.Dispose();
         }
         _instances.Clear();
+        StopClusterDns();
         _sandbox?.Dispose();
         _sandbox = null;
+        CgroupSetup.RemovePodCgroup(_podCgroup, this);
+        _podCgroup = null;
     }
 }

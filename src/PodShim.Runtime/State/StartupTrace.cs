@@ -15,6 +15,11 @@ public static class StartupTrace
         if (!s_enabled)
             return;
         double ms = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds;
-        Console.Error.WriteLine($"trace {ms,8:F1} ms  {what}");
+        // Methods the JIT compiled so far (on any thread) and its total time: what ReadyToRun did not cover.
+        long jitted = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: false);
+        double jitMs = System.Runtime.JitInfo.GetCompilationTime(currentThread: false).TotalMilliseconds;
+        // CPU time of the whole process so far: on a busy machine a steadier figure than the wall clock.
+        double cpuMs = Environment.CpuUsage.TotalTime.TotalMilliseconds;
+        Console.Error.WriteLine($"trace {ms,8:F1} ms  cpu {cpuMs,6:F1} ms  {what,-28} jitted {jitted,5} ({jitMs,6:F1} ms)");
     }
 }

@@ -98,6 +98,16 @@ public sealed class PodVolumes
         return volumes;
     }
 
+    /// <summary>The hostPath type checks alone (the *OrCreate types create what is missing): what can keep a pod waiting.</summary>
+    public static void CheckHostPaths(Pod pod)
+    {
+        foreach (Volume volume in pod.Spec.Volumes)
+        {
+            if (volume.HostPath is { } hostPath)
+                HostPathVolume.Check(volume.Name, hostPath.Path, hostPath.Type);
+        }
+    }
+
     /// <summary>The container's volume mounts (and the service account directory), in its volumeMounts order.</summary>
     public IReadOnlyList<MountRequest> MountsFor(Container container)
     {

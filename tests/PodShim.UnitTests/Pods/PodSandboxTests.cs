@@ -1,6 +1,7 @@
 using PodShim.Interop;
 using PodShim.Interop.Syscalls;
 using PodShim.Manifest;
+using PodShim.Runtime.ClusterDns;
 using PodShim.Runtime.Containers;
 using PodShim.Runtime.Pods;
 using PodShim.Runtime.State;
@@ -59,7 +60,16 @@ public sealed class PodSandboxTests : IDisposable
             image: busybox
         """;
 
-    private PodSandbox Prepare(Pod pod) => PodSandbox.Prepare(pod, _paths, _sys);
+    private PodSandbox Prepare(Pod pod) => PodSandbox.Prepare(pod, _paths, _sys, Dns());
+
+    /// <summary>DNS options reading a node resolv.conf of the test's own, never the host's.</summary>
+    private ClusterDnsOptions Dns()
+    {
+        string nodeResolvConf = _dir.Combine("node-resolv.conf");
+        if (!File.Exists(nodeResolvConf))
+            File.WriteAllText(nodeResolvConf, "nameserver 192.0.2.53\nsearch corp.example\n");
+        return ClusterDnsOptions.Default with { NodeResolvConf = nodeResolvConf };
+    }
 
     [Fact]
     public void ShmIsAPrivateTmpfs()
@@ -274,9 +284,41 @@ public sealed class PodSandboxTests : IDisposable
         [
             new MountRequest(Path.Combine(_paths.Etc, "hosts"), "/etc/hosts", null, MountFlags.Bind, null, TargetIsFile: true),
             new MountRequest(Path.Combine(_paths.Etc, "hostname"), "/etc/hostname", null, MountFlags.Bind, null, TargetIsFile: true),
+            new MountRequest(Path.Combine(_paths.Etc, "resolv.conf"), "/etc/resolv.conf", null, MountFlags.Bind, null, TargetIsFile: true),
             new MountRequest(Path.Combine(_paths.Etc, "serviceaccount"), "/var/run/secrets/kubernetes.io/serviceaccount", null,
                 MountFlags.Bind | MountFlags.ReadOnly, null),
         ], mounts);
+    }
+
+    [Fact]
+    public void ResolvConfPointsAtTheClusterResolverWithTheKubeletSearchPath()
+    {
+        using PodSandbox sandbox = Prepare(PodWith(OneContainer));
+        Assert.Equal("search shop.svc.cluster.local svc.cluster.local cluster.local corp.example\nnameserver 10.96.0.10\noptions ndots:5\n",
+            File.ReadAllText(Path.Combine(_paths.Etc, "resolv.conf")));
+        Assert.Empty(sandbox.DnsWarnings);
+    }
+
+    [Fact]
+    public void AContainerMountingItsOwnResolvConfKeepsIt()
+    {
+        string own = _dir.Combine("own-resolv.conf");
+        File.WriteAllText(own, "nameserver 192.0.2.1\n");
+        Pod pod = PodWith($"""
+              containers:
+              - name: app
+                image: busybox
+                volumeMounts:
+                - name: r
+                  mountPath: /etc/resolv.conf
+              volumes:
+              - name: r
+                hostPath:
+                  path: {own}
+            """);
+        using PodSandbox sandbox = Prepare(pod);
+        IReadOnlyList<MountRequest> mounts = sandbox.MountsFor(pod.Spec.Containers[0]);
+        Assert.Equal(own, Assert.Single(mounts, m => m.Target == "/etc/resolv.conf").Source);
     }
 
     [Fact]
@@ -285,7 +327,7 @@ public sealed class PodSandboxTests : IDisposable
         Pod pod = PodWith(Volumes);
         using PodSandbox sandbox = Prepare(pod);
         IReadOnlyList<MountRequest> mounts = sandbox.MountsFor(pod.Spec.Containers[0]);
-        Assert.Equal(5, mounts.Count);
+        Assert.Equal(6, mounts.Count); // hosts, hostname, resolv.conf, the two volumes, service account
         Assert.Equal(new MountRequest(_paths.Volume("cache"), "/cache", null, MountFlags.Bind | MountFlags.Rec, null), mounts.Single(m => m.Target == "/cache"));
         Assert.Equal(new MountRequest(_paths.Volume("scratch"), "/scratch", null, MountFlags.Bind | MountFlags.Rec | MountFlags.ReadOnly, null),
             mounts.Single(m => m.Target == "/scratch"));
@@ -311,7 +353,7 @@ public sealed class PodSandboxTests : IDisposable
                 emptyDir: {}
             """);
         using PodSandbox sandbox = Prepare(pod);
-        Assert.Equal(["/data", "/etc/hosts", "/etc/hostname", "/data/sub", "/var/run/secrets/kubernetes.io/serviceaccount"],
+        Assert.Equal(["/data", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/data/sub", "/var/run/secrets/kubernetes.io/serviceaccount"],
             sandbox.MountsFor(pod.Spec.Containers[0]).Select(m => m.Target));
     }
 
