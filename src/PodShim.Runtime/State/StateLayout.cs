@@ -11,6 +11,8 @@ public sealed class StateLayout
     public string Root { get; }
     public string PodsDirectory => Path.Combine(Root, "pods");
     public string ImagesDirectory => Path.Combine(Root, "images");
+    /// <summary>The Service registry: one <c>&lt;namespace&gt;_&lt;name&gt;.json</c> per Service.</summary>
+    public string ServicesDirectory => Path.Combine(Root, "services");
 
     public static string ResolveRoot(string? option)
     {

@@ -14,6 +14,7 @@ public sealed class StateLayoutTests
         Assert.Equal("/var/lib/podshim-test/", layout.Root);
         Assert.Equal("/var/lib/podshim-test/pods", layout.PodsDirectory);
         Assert.Equal("/var/lib/podshim-test/images", layout.ImagesDirectory);
+        Assert.Equal("/var/lib/podshim-test/services", layout.ServicesDirectory);
     }
 
     [Fact]
