@@ -16,19 +16,22 @@ public static class PodStore
         Directory.CreateDirectory(paths.Directory);
     }
 
-    /// <summary>The pid of the pod's live supervisor, or null.</summary>
-    public static int? LiveSupervisor(PodPaths paths)
+    /// <summary>
+    /// Creates a pod under the root as the API server would store it: its directory (AlreadyExists when taken), the
+    /// manifest as submitted, meta.json (uid, creation time, node) and a first status (Pending).
+    /// </summary>
+    public static void CreatePod(PodPaths paths, Manifest.Pod pod, string manifestText, DateTimeOffset created)
     {
-        try
-        {
-            int pid = int.Parse(File.ReadAllText(paths.SupervisorPid).Trim(), CultureInfo.InvariantCulture);
-            return Directory.Exists($"/proc/{pid}") && pid != Environment.ProcessId ? pid : null;
-        }
-        catch (Exception e) when (e is IOException or FormatException)
-        {
-            return null;
-        }
+        Create(paths, pod.Metadata.Name);
+        File.WriteAllText(paths.Manifest, manifestText);
+        AtomicFile.WriteAllText(paths.Record, PodRecord.For(pod, created, Lifecycle.PodLifecycle.NodeName).Serialize());
+        if (!File.Exists(paths.Status))
+            AtomicFile.WriteAllText(paths.Status, Status.PodStatusJson.Serialize(new Status.PodStatusInfo()));
     }
+
+    /// <summary>The pid of the pod's live supervisor (pid and start time both match), or null.</summary>
+    public static int? LiveSupervisor(PodPaths paths) =>
+        SupervisorRecord.LivePid(paths) is int pid && pid != Environment.ProcessId ? pid : null;
 
     /// <summary>
     /// Removes a pod whose supervisor is gone: what may remain of it (holder, containers, mounts)
@@ -58,7 +61,7 @@ public static class PodStore
         Directory.Delete(paths.Directory, recursive: true);
     }
 
-    private static IEnumerable<string> MountsUnder(string directory)
+    internal static IEnumerable<string> MountsUnder(string directory)
     {
         string prefix = directory.TrimEnd('/') + "/";
         return File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(prefix, StringComparison.Ordinal)).ToList();
