@@ -25,8 +25,11 @@ internal static class RunCommand
         var file = new Option<string>("--filename", "-f") { Description = "Pod manifest (YAML or JSON)", Required = true };
         var timeout = new Option<string?>("--timeout") { Description = "Terminate the pod and fail after this long (e.g. 30s, 5m)" };
         var remove = new Option<bool>("--rm") { Description = "Remove the pod (status, logs) when the command ends" };
-        var command = new Command("run", "Run a pod in the foreground; Ctrl-C terminates it gracefully.") { file, timeout, remove };
-        command.SetAction(result => Run(result, result.GetValue(file)!, result.GetValue(timeout), result.GetValue(remove)));
+        var detach = new Option<bool>("--detach", "-d") { Description = "Start the pod with its own supervisor process and return at once" };
+        var command = new Command("run", "Run a pod in the foreground (Ctrl-C terminates it gracefully), or detached with -d.") { file, timeout, remove, detach };
+        command.SetAction(result => result.GetValue(detach)
+            ? Support.CommandGuard.Run(result, () => RunDetached(result, result.GetValue(file)!))
+            : Run(result, result.GetValue(file)!, result.GetValue(timeout), result.GetValue(remove)));
         return command;
     }
 
@@ -55,10 +58,9 @@ internal static class RunCommand
             StartupTrace.Mark("images resolved");
 
             PodPaths paths = layout.Pod(pod.Metadata.Namespace, pod.Metadata.Name);
-            PodStore.Create(paths, pod.Metadata.Name);
+            Support.SupervisorProcess.RecoverStale(layout);
+            PodStore.CreatePod(paths, pod, text, DateTimeOffset.UtcNow);
             created = paths;
-            File.WriteAllText(paths.Manifest, text);
-            AtomicFile.WriteAllText(paths.SupervisorPid, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
 
             // Nothing in a pod may open this process's /proc/<pid>/exe or memory.
             Posix.SetNonDumpable();
@@ -72,6 +74,10 @@ internal static class RunCommand
                 terminate.Cancel();
             }
             using var timer = timeout is { } t ? new Timer(_ => { timedOut = true; terminate.Cancel(); }, null, t, Timeout.InfiniteTimeSpan) : null;
+            // This process is the pod's supervisor: supervisor.pid (pid + start time) and the pod's lease, taken once
+            // the signal handlers are in place (a delete signals a lease holder).
+            using SupervisorLease lease = SupervisorLease.TryAcquire(paths, TimeSpan.FromSeconds(3))
+                ?? throw new PodRunException($"pod {pod.Metadata.Name} is supervised by another process");
 
             using var logs = new CriLogFollower(Console.Out, Console.Error, TimeSpan.FromMilliseconds(50));
             var supervisor = new PodSupervisor(pod, layout, NativeLibraryResolver.BinDirectory, LinuxSyscalls.Instance, TimeProvider.System);
@@ -92,7 +98,7 @@ internal static class RunCommand
             logs.Poll();
             if (timedOut)
                 Console.Error.WriteLine($"Error: timed out after {timeoutText} waiting for pod/{pod.Metadata.Name}");
-            File.Delete(paths.SupervisorPid);
+            lease.Dispose();
             if (remove)
                 PodStore.Remove(paths, LinuxSyscalls.Instance);
             return final.Phase == "Succeeded" && !timedOut ? 0 : 1;
@@ -106,6 +112,25 @@ internal static class RunCommand
             TryRemove(created);
             return 1;
         }
+    }
+
+    /// <summary>`run -d -f FILE`: the pod is created and handed to its own detached supervisor, as apply does.</summary>
+    private static int RunDetached(ParseResult result, string file)
+    {
+        Support.CommandGuard.RequireRoot("run");
+        string text = file == "-" ? Console.In.ReadToEnd() : ApplyCommand.ReadFile(file);
+        var pods = ManifestLoader.LoadText(text, file).OfType<Pod>().ToList();
+        if (pods.Count != 1)
+            throw new PodRunException($"{file}: run takes exactly one Pod, found {pods.Count}");
+        StateLayout layout = GlobalOptions.Layout(result);
+        Support.SupervisorProcess.RecoverStale(layout);
+        Pod pod = pods[0];
+        PodValidation.ThrowIfInvalid(pod);
+        if (StoredPod.Find(layout, pod.Metadata.Namespace, pod.Metadata.Name) is not null)
+            throw new PodRunException($"Error from server (AlreadyExists): pods \"{pod.Metadata.Name}\" already exists");
+        Support.PodCreation.Apply(layout, pod, text);
+        Console.WriteLine($"pod/{pod.Metadata.Name} created");
+        return 0;
     }
 
     private static void TryRemove(PodPaths? paths)

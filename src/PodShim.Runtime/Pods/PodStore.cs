@@ -58,7 +58,14 @@ public static class PodStore
         }
         foreach (string mount in MountsUnder(paths.Directory).Reverse())
             sys.Unmount(mount, detach: true);
-        Directory.Delete(paths.Directory, recursive: true);
+        try
+        {
+            Directory.Delete(paths.Directory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Removed meanwhile by its supervisor (it removes a deleted pod itself).
+        }
     }
 
     internal static IEnumerable<string> MountsUnder(string directory)

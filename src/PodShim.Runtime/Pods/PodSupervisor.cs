@@ -135,6 +135,20 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
         return Lifecycle.Status;
     }
 
+    /// <summary>
+    /// Before a fresh <see cref="Run"/> by a replacement supervisor: what one killed before its first checkpoint
+    /// left behind (a holder, the pod's /dev/shm and memory volumes) is torn down, so the pod starts clean.
+    /// </summary>
+    public void DiscardLeftovers()
+    {
+        SpawnedHolder? holder = AdoptHolder(ProcessInfo.BootTime());
+        var mounted = new HashSet<string>(PodStore.MountsUnder(_paths.Directory), StringComparer.Ordinal);
+        if (holder is null && mounted.Count == 0)
+            return;
+        Diagnostic?.Invoke($"discarding a sandbox left before the first checkpoint (holder {(holder is null ? "gone" : holder.Pid)}, {mounted.Count} mounts)");
+        using PodSandbox leftover = PodSandbox.Adopt(_pod, _paths, _sys, holder, mounted);
+    }
+
     /// <summary>The holder recorded in holder.pid, if that pid is still the podshim-pause this pod started.</summary>
     private SpawnedHolder? AdoptHolder(long boot)
     {
