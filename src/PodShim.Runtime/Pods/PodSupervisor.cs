@@ -187,18 +187,38 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
             Diagnostic?.Invoke($"{c.Name}#{c.Attempt}: never created{(starting ? ", starting it" : "")}");
             return starting ? null : new ContainerExited(c.Name, c.Attempt, Vanished(a));
         }
+        int? keeper = ReadPid(a.KeeperPid);
+        bool keeperAlive = keeper is int k && ProcessInfo.Read(k) is { IsAlive: true }
+            && ProcessInfo.CommandLine(k).SkipWhile(arg => arg != "--log").Skip(1).FirstOrDefault() == a.Log;
+        int? container = keeperAlive && ReadPid(a.ContainerPid) is int cp && ProcessInfo.Read(cp) is { IsAlive: true, ParentPid: var parent } && parent == keeper ? cp : null;
+        if (starting && keeperAlive && container is null)
+        {
+            // Created but never let go: the keeper kills it as the supervisor's end closed its control pipe, and
+            // records that it never started. Wait for that record.
+            try
+            {
+                using SafeFdHandle pidfd = Posix.PidfdOpen(keeper!.Value);
+                Posix.PollReadable(pidfd, 10_000);
+            }
+            catch (NativeException)
+            {
+            }
+            keeperAlive = false;
+        }
         if (ExitRecord.TryRead(a.Exit) is { } ended)
         {
+            if (starting && !ended.Started)
+            {
+                // The start was cut short before the process ran: not a failure of the container, just started again.
+                Diagnostic?.Invoke($"{c.Name}#{c.Attempt}: its start was cut short, starting it again");
+                startAgain = true;
+                return null;
+            }
             Diagnostic?.Invoke($"{c.Name}#{c.Attempt}: exited meanwhile (exit code {ended.ExitCode})");
-            return starting && !ended.Started
-                ? new ContainerStartFailed(c.Name, c.Attempt, ContainerReasons.StartError, "the container exited before it started", ended)
-                : new ContainerExited(c.Name, c.Attempt, ended);
+            return new ContainerExited(c.Name, c.Attempt, ended);
         }
-        int? keeper = ReadPid(a.KeeperPid);
-        if (keeper is int kp && ProcessInfo.Read(kp) is { IsAlive: true }
-            && ProcessInfo.CommandLine(kp).SkipWhile(arg => arg != "--log").Skip(1).FirstOrDefault() == a.Log)
+        if (keeperAlive && keeper is int kp)
         {
-            int? container = ReadPid(a.ContainerPid) is int cp && ProcessInfo.Read(cp) is { IsAlive: true, ParentPid: var parent } && parent == kp ? cp : null;
             ContainerInstance instance;
             try
             {
@@ -218,6 +238,12 @@ public sealed class PodSupervisor : IPodRuntime, IEventRecorder, IDisposable
                 : null;
         }
         // The keeper is gone too; it may have written its record just now.
+        if (ExitRecord.TryRead(a.Exit) is null && starting)
+        {
+            Diagnostic?.Invoke($"{c.Name}#{c.Attempt}: its start left nothing behind, starting it again");
+            startAgain = true;
+            return null;
+        }
         ExitRecord exit = ExitRecord.TryRead(a.Exit) ?? Vanished(a);
         Diagnostic?.Invoke($"{c.Name}#{c.Attempt}: keeper gone, exit code {exit.ExitCode}");
         return new ContainerExited(c.Name, c.Attempt, exit);
