@@ -1,6 +1,6 @@
 using PodShim.Bench;
 
-// bench/run.sh [spawn [N] | run [N] | manifest | http [N]]; no argument runs them all but http.
+// bench/run.sh [spawn [N] | run [N] | manifest | http [N] | get [PODS [N]]]; no argument runs them all but http and get.
 string what = args.Length > 0 ? args[0] : "all";
 return what switch
 {
@@ -9,12 +9,13 @@ return what switch
     "probes" => ProbeScheduleBenchmark.Run(args[1..]),
     "manifest" => ManifestBenchmark.Run(),
     "http" => HttpProbeBenchmark.Run(args[1..]),
+    "get" => GetBenchmark.Run(args[1..]),
     "all" => new[] { ManifestBenchmark.Run(), SpawnBenchmark.Run([]), RunBenchmark.Run([]) }.Max(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench/run.sh [spawn [N] | run [N] | manifest | http [N]]");
+    Console.Error.WriteLine("usage: bench/run.sh [spawn [N] | run [N] | manifest | http [N] | get [PODS [N]]]");
     return 2;
 }

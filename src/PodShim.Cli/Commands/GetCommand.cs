@@ -39,7 +39,9 @@ internal static class GetCommand
         if (format is not ("" or "wide" or "json" or "yaml" or "name"))
             throw new KubectlException($"error: unable to match a printer suitable for the output format \"{format}\", allowed formats are: json,name,wide,yaml");
         StateLayout layout = GlobalOptions.Layout(result);
+        StartupTrace.Mark("get: command parsed");
         SupervisorProcess.RecoverStale(layout);
+        StartupTrace.Mark("get: supervisors checked");
         (List<ResourceRef> refs, bool showKind) = ResourceArgs.Parse(r.Args, r.Files, r.Namespace, "get");
         LabelSelector selector = r.Selector is { Length: > 0 } s ? LabelSelector.Parse(s) : LabelSelector.Everything;
         string? ns = r.AllNamespaces ? null : r.Namespace;
@@ -69,6 +71,7 @@ internal static class GetCommand
             }
         }
         bool single = refs.Count == 1 && refs[0].Name is not null;
+        StartupTrace.Mark("get: pods listed");
         if (r.Watch)
         {
             if (refs.Any(x => x.Kind != ResourceKind.Pod))
@@ -78,10 +81,13 @@ internal static class GetCommand
             Watch(layout, refs, ns, selector, format, r.AllNamespaces, pods);
             return errors.Count > 0 ? 1 : 0;
         }
-        var output = Console.Out;
+        // Laid out in memory and written at once (the console writer would make a system call per cell).
+        var output = new StringWriter(System.Globalization.CultureInfo.InvariantCulture) { NewLine = "\n" };
         if (pods.Count + services.Count > 0)
             Print(output, pods, services, format, showKind, r.AllNamespaces, single, DateTimeOffset.UtcNow);
-        output.Flush();
+        Console.Out.Write(output.ToString());
+        Console.Out.Flush();
+        StartupTrace.Mark("get: printed");
         foreach (string error in errors)
             Console.Error.WriteLine(error);
         if (pods.Count + services.Count == 0 && errors.Count == 0)
@@ -151,8 +157,15 @@ internal static class GetCommand
             stop.Cancel();
         };
         bool wide = format == "wide";
-        var table = TabWriter.ForTable(Console.Out);
+        var buffer = new StringWriter(System.Globalization.CultureInfo.InvariantCulture) { NewLine = "\n" };
+        var table = TabWriter.ForTable(buffer);
         bool header = false;
+        void Out()
+        {
+            Console.Out.Write(buffer.ToString());
+            buffer.GetStringBuilder().Clear();
+            Console.Out.Flush();
+        }
         var last = new Dictionary<string, (string Key, StoredPod Pod)>();
         void Emit(StoredPod p, DateTimeOffset now, bool flush = true)
         {
@@ -173,7 +186,10 @@ internal static class GetCommand
                     }
                     PodTable.Write(table, PodRow(p, now, wide, allNamespaces, false));
                     if (flush)
+                    {
                         table.Flush();
+                        Out();
+                    }
                     break;
             }
             Console.Out.Flush();
@@ -192,7 +208,7 @@ internal static class GetCommand
             Emit(p, start, flush: false);
         }
         table.Flush();
-        Console.Out.Flush();
+        Out();
         while (!stop.IsCancellationRequested)
         {
             stop.Token.WaitHandle.WaitOne(200);

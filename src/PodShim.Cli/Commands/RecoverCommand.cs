@@ -20,8 +20,8 @@ internal static class RecoverCommand
             CommandGuard.RequireRoot("recover");
             StateLayout layout = GlobalOptions.Layout(result);
             var started = SupervisorProcess.RecoverStale(layout);
-            foreach ((string ns, string name, int pid) in started)
-                Console.WriteLine($"pod/{name} recovered (namespace {ns}, supervisor pid {pid.ToString(CultureInfo.InvariantCulture)})");
+            foreach (Restarted r in started)
+                Console.WriteLine($"pod/{r.Name} recovered (namespace {r.Namespace}, supervisor pid {r.Pid.ToString(CultureInfo.InvariantCulture)})");
             if (started.Count == 0)
                 Console.WriteLine("no pod needed recovery");
             return 0;

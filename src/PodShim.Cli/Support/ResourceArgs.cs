@@ -40,7 +40,7 @@ internal static class ResourceArgs
                 foreach (KubeObject o in ManifestLoader.LoadText(text, file))
                     refs.Add(new ResourceRef(o is Pod ? ResourceKind.Pod : ResourceKind.Service, o.Metadata.Namespace, o.Metadata.Name));
             }
-            return (refs, refs.Select(r => r.Kind).Distinct().Count() > 1);
+            return (refs, SeveralKinds(refs));
         }
         if (args.Length == 0)
             throw new KubectlException($"error: You must specify the type of resource to {verb}. Use \"podshim {verb} pods\" or \"podshim {verb} services\"");
@@ -53,19 +53,38 @@ internal static class ResourceArgs
                     throw new KubectlException($"error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'podshim {verb} resource/<resource_name>' instead of 'podshim {verb} resource resource/<resource_name>'");
                 refs.Add(new ResourceRef(KindOf(arg[..slash]), @namespace, arg[(slash + 1)..]));
             }
-            return (refs, refs.Select(r => r.Kind).Distinct().Count() > 1);
+            return (refs, SeveralKinds(refs));
         }
         string[] types = args[0].Split(',', StringSplitOptions.RemoveEmptyEntries);
-        var kinds = types.SelectMany(t => t.Equals("all", StringComparison.OrdinalIgnoreCase) ? [ResourceKind.Pod, ResourceKind.Service] : new[] { KindOf(t) })
-            .Distinct().ToList();
-        bool showKind = kinds.Count > 1 || types.Any(t => t.Equals("all", StringComparison.OrdinalIgnoreCase));
-        foreach (ResourceKind kind in kinds)
+        bool all = false, pods = false, services = false;
+        foreach (string type in types)
         {
+            if (type.Equals("all", StringComparison.OrdinalIgnoreCase))
+                all = pods = services = true;
+            else if (KindOf(type) == ResourceKind.Pod)
+                pods = true;
+            else
+                services = true;
+        }
+        // Plain loops, no LINQ over the enum: this runs at the start of every `get`.
+        foreach (ResourceKind kind in (ResourceKind[])[ResourceKind.Pod, ResourceKind.Service])
+        {
+            if (kind == ResourceKind.Pod ? !pods : !services)
+                continue;
             if (args.Length == 1)
                 refs.Add(new ResourceRef(kind, @namespace, null));
             else
-                refs.AddRange(args[1..].Select(n => new ResourceRef(kind, @namespace, n)));
+                for (int i = 1; i < args.Length; i++)
+                    refs.Add(new ResourceRef(kind, @namespace, args[i]));
         }
-        return (refs, showKind);
+        return (refs, all || (pods && services));
+    }
+
+    private static bool SeveralKinds(List<ResourceRef> refs)
+    {
+        foreach (ResourceRef r in refs)
+            if (r.Kind != refs[0].Kind)
+                return true;
+        return false;
     }
 }

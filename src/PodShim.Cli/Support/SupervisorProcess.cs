@@ -10,6 +10,9 @@ namespace PodShim.Cli.Support;
 /// itself in its own session with its stdio on /dev/null and the pod's supervisor.log (see SuperviseCommand), so
 /// it outlives this command and its terminal.
 /// </summary>
+/// <summary>A pod whose killed supervisor was replaced, and the new one's pid.</summary>
+internal sealed record Restarted(string Namespace, string Name, int Pid);
+
 internal static class SupervisorProcess
 {
     /// <summary>Starts the pod's supervisor and records it in supervisor.pid (pid and start time) at once.</summary>
@@ -42,15 +45,17 @@ internal static class SupervisorProcess
     /// the same pid) gets a new one, which takes over from the pod's checkpoint. Cheap enough to run before every
     /// command: a read of supervisor.pid and /proc/PID/stat per pod.
     /// </summary>
-    public static IReadOnlyList<(string Namespace, string Name, int Pid)> RecoverStale(StateLayout layout)
+    public static IReadOnlyList<Restarted> RecoverStale(StateLayout layout)
     {
-        var started = new List<(string, string, int)>();
+        var started = new List<Restarted>();
         if (!Posix.IsRoot || !Directory.Exists(layout.PodsDirectory))
             return started;
         foreach (string dir in Directory.EnumerateDirectories(layout.PodsDirectory))
         {
             var paths = new PodPaths(dir);
-            if (!File.Exists(paths.SupervisorPid) || SupervisorRecord.Check(paths) != SupervisorState.Stale)
+            // A live supervisor holds the pod's lock (an flock probe is three system calls); only without it are the
+            // pid and start time in supervisor.pid compared with /proc (a supervisor may be starting, not holding it yet).
+            if (!File.Exists(paths.SupervisorPid) || SupervisorLease.IsHeld(paths) || SupervisorRecord.Check(paths) != SupervisorState.Stale)
                 continue;
             string leaf = Path.GetFileName(dir);
             int sep = leaf.IndexOf('_');
@@ -59,7 +64,7 @@ internal static class SupervisorProcess
             string ns = leaf[..sep], name = leaf[(sep + 1)..];
             try
             {
-                started.Add((ns, name, Launch(layout, ns, name)));
+                started.Add(new Restarted(ns, name, Launch(layout, ns, name)));
             }
             catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
             {

@@ -79,23 +79,35 @@ public sealed record PodRecord
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    public static PodRecord Parse(string json)
+    public static PodRecord Parse(string json) => Parse(Encoding.UTF8.GetBytes(json));
+
+    public static PodRecord Parse(byte[] utf8)
     {
         try
         {
-            using var doc = JsonDocument.Parse(json);
+            using var doc = JsonDocument.Parse(utf8);
             JsonElement e = doc.RootElement;
+            // Plain loops over the JSON (no LINQ over its structs): this runs for every pod of `get pods`.
+            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (e.TryGetProperty("labels", out var l))
+                foreach (JsonProperty p in l.EnumerateObject())
+                    labels[p.Name] = p.Value.GetString() ?? "";
+            var inits = new List<InitContainerSummary>();
+            foreach (JsonElement c in e.GetProperty("initContainers").EnumerateArray())
+                inits.Add(new InitContainerSummary(c.GetProperty("name").GetString()!, c.GetProperty("sidecar").GetBoolean()));
+            var containers = new List<string>();
+            foreach (JsonElement c in e.GetProperty("containers").EnumerateArray())
+                containers.Add(c.GetString()!);
             return new PodRecord
             {
                 Name = e.GetProperty("name").GetString()!,
                 Namespace = e.GetProperty("namespace").GetString()!,
                 Uid = e.GetProperty("uid").GetString()!,
-                CreationTimestamp = DateTimeOffset.Parse(e.GetProperty("creationTimestamp").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                CreationTimestamp = Rfc3339.Parse(e.GetProperty("creationTimestamp").GetString()!),
                 NodeName = e.TryGetProperty("nodeName", out var n) ? n.GetString() ?? "" : "",
-                Labels = e.TryGetProperty("labels", out var l) ? l.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal) : new Dictionary<string, string>(),
-                InitContainers = e.GetProperty("initContainers").EnumerateArray()
-                    .Select(c => new InitContainerSummary(c.GetProperty("name").GetString()!, c.GetProperty("sidecar").GetBoolean())).ToList(),
-                Containers = e.GetProperty("containers").EnumerateArray().Select(c => c.GetString()!).ToList(),
+                Labels = labels,
+                InitContainers = inits,
+                Containers = containers,
             };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
@@ -108,7 +120,7 @@ public sealed record PodRecord
     {
         try
         {
-            return Parse(File.ReadAllText(paths.Record));
+            return Parse(File.ReadAllBytes(paths.Record));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {

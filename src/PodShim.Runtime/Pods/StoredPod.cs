@@ -78,7 +78,8 @@ public sealed class StoredPod
     {
         try
         {
-            return PodStatusJson.Parse(File.ReadAllText(paths.Status));
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(paths.Status));
+            return PodStatusJson.Read(doc.RootElement);
         }
         catch (Exception e) when (e is IOException or System.Text.Json.JsonException or FormatException)
         {
