@@ -71,10 +71,22 @@ public sealed class FileLease : IDisposable
     /// <summary>True when some process holds the lock on <paramref name="path"/> (a missing file: false).</summary>
     public static bool IsHeld(string path)
     {
-        if (!File.Exists(path))
-            return false;
-        using FileLease? probe = TryAcquire(path, exclusive: false);
-        return probe is null;
+        // Never creates the file: the directory may be being removed (a new file would make that fail).
+        int fd = Interop.Open(path, Interop.O_RDWR | Interop.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            return errno is Errno.ENOENT or Errno.ENOTDIR ? false : throw new NativeException("open", path, errno);
+        }
+        using var handle = new SafeFdHandle(fd);
+        while (true)
+        {
+            if (Interop.Flock(handle, Interop.LOCK_SH | Interop.LOCK_NB) == 0)
+                return false; // closing the descriptor drops the probe's own lock
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != Errno.EINTR)
+                return errno == Errno.EAGAIN ? true : throw new NativeException("flock", path, errno);
+        }
     }
 
     public void Dispose() => _fd.Dispose();

@@ -58,13 +58,22 @@ public static class PodStore
         }
         foreach (string mount in MountsUnder(paths.Directory).Reverse())
             sys.Unmount(mount, detach: true);
-        try
+        for (int attempt = 0; ; attempt++)
         {
-            Directory.Delete(paths.Directory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // Removed meanwhile by its supervisor (it removes a deleted pod itself).
+            try
+            {
+                Directory.Delete(paths.Directory, recursive: true);
+                return;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return; // removed meanwhile by its supervisor (it removes a deleted pod itself)
+            }
+            catch (IOException) when (attempt < 3)
+            {
+                // A file written meanwhile (a delete request, a probe of the lock): the directory was not empty yet.
+                Thread.Sleep(50);
+            }
         }
     }
 
