@@ -38,8 +38,11 @@ public static class ServiceDescriber
             w.Write(0, $"TargetPort:\t{target}/{p.Protocol}\n");
             if (p.NodePort != 0)
                 w.Write(0, $"NodePort:\t{name}\t{I(p.NodePort)}/{p.Protocol}\n");
-            string port = p.TargetPort.IntValue is int tp ? I(tp) : p.TargetPort.StringValue is null ? I(p.Port) : "";
-            w.Write(0, $"Endpoints:\t{(endpoints.Count == 0 || port.Length == 0 ? (endpoints.Count == 0 ? "<none>" : string.Join(',', endpoints)) : string.Join(',', endpoints.Select(ip => $"{ip}:{port}")))}\n");
+            // A named target port is resolved per pod by the endpoints controller: shown here as the bare IPs.
+            string? port = p.TargetPort.IntValue is int tp ? I(tp) : p.TargetPort.StringValue is null ? I(p.Port) : null;
+            string list = endpoints.Count == 0 ? "<none>"
+                : string.Join(',', endpoints.Select(ip => port is null ? ip : $"{ip}:{port}"));
+            w.Write(0, $"Endpoints:\t{list}\n");
         }
         w.Write(0, $"Session Affinity:\t{s.SessionAffinity}\n");
         w.Write(0, "Events:\t<none>\n");

@@ -114,3 +114,34 @@ public sealed class SelectorEventsTimelineTests
         Assert.Equal(["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], ServiceTable.Header(false, false));
     }
 }
+
+public sealed class ServiceDescribeTests
+{
+    [Fact]
+    public void Describe_service_follows_kubectls_layout()
+    {
+        var s = new StoredService("default", "myservice", "u", Now, "ClusterIP", "10.96.0.10",
+            [new ServicePort { Port = 80, Protocol = "TCP", TargetPort = IntOrString.FromInt(6376) }], new Dictionary<string, string>());
+        Assert.Equal("""
+            Name:              myservice
+            Namespace:         default
+            Labels:            <none>
+            Annotations:       <none>
+            Selector:          
+            Type:              ClusterIP
+            IP Family Policy:  SingleStack
+            IP Families:       IPv4
+            IP:                10.96.0.10
+            IPs:               10.96.0.10
+            Port:              <unset>  80/TCP
+            TargetPort:        6376/TCP
+            Endpoints:         <none>
+            Session Affinity:  None
+            Events:            <none>
+
+            """.ReplaceLineEndings("\n"), ServiceDescriber.Describe(s, []));
+        var selecting = s with { Selector = new Dictionary<string, string> { ["app"] = "web" } };
+        Assert.Contains("Selector:          app=web\n", ServiceDescriber.Describe(selecting, ["10.88.0.5", "10.88.0.6"]));
+        Assert.Contains("Endpoints:         10.88.0.5:6376,10.88.0.6:6376\n", ServiceDescriber.Describe(selecting, ["10.88.0.5", "10.88.0.6"]));
+    }
+}
