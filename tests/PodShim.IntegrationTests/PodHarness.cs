@@ -104,7 +104,7 @@ public sealed class PodHarness : IDisposable
     {
         var pids = new List<int>(RecordedPids());
         if (Directory.Exists(Path.Combine(Root, "pods")))
-            foreach (string file in Directory.EnumerateFiles(Path.Combine(Root, "pods"), "supervisor.pid", SearchOption.AllDirectories))
+            foreach (string file in StateFiles("supervisor.pid"))
             {
                 try
                 {
@@ -259,15 +259,35 @@ public sealed class PodHarness : IDisposable
         File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(Root, StringComparison.Ordinal)).ToList();
 
     /// <summary>Every pid the runtime recorded under this root: holders, keepers, containers.</summary>
+    /// <summary>
+    /// The pid files PodShim writes: pods/*/{name} and pods/*/containers/*/*/{name}. Never a deeper search: a
+    /// container's own files (nginx's /run/nginx.pid says 1) live in its writable layer below the attempt.
+    /// </summary>
+    private IEnumerable<string> StateFiles(params string[] names)
+    {
+        foreach (string pod in Directory.EnumerateDirectories(Path.Combine(Root, "pods")))
+        {
+            foreach (string name in names)
+                if (File.Exists(Path.Combine(pod, name)))
+                    yield return Path.Combine(pod, name);
+            string containers = Path.Combine(pod, "containers");
+            if (!Directory.Exists(containers))
+                continue;
+            foreach (string container in Directory.EnumerateDirectories(containers))
+                foreach (string attempt in Directory.EnumerateDirectories(container))
+                    foreach (string name in names)
+                        if (File.Exists(Path.Combine(attempt, name)))
+                            yield return Path.Combine(attempt, name);
+        }
+    }
+
     public IReadOnlyList<int> RecordedPids()
     {
         var pids = new List<int>();
         if (!Directory.Exists(Path.Combine(Root, "pods")))
             return pids;
-        foreach (string file in Directory.EnumerateFiles(Path.Combine(Root, "pods"), "*.pid", SearchOption.AllDirectories))
+        foreach (string file in StateFiles("holder.pid", "keeper.pid", "container.pid"))
         {
-            if (Path.GetFileName(file) == "supervisor.pid")
-                continue;
             try
             {
                 pids.Add(ReadPid(file));

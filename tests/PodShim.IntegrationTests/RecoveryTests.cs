@@ -32,7 +32,8 @@ public sealed class RecoveryTests : IDisposable
 
     private int KillSupervisor(string pod)
     {
-        int pid = _h.SupervisorPid(pod) ?? throw new InvalidOperationException($"pod {pod} has no supervisor");
+        int pid = _h.SupervisorPid(pod) ?? throw new InvalidOperationException($"pod {pod} has no supervisor; its log:\n" +
+            File.ReadAllText(Path.Combine(new StateLayout(_h.Root).Pod("default", pod).Directory, "supervisor.log")));
         _h.Remember();
         Assert.True(Posix.Kill(pid, Posix.SIGKILL));
         PodHarness.WaitFor(() => !PodHarness.IsAlive(pid), "the supervisor to die");
@@ -173,7 +174,8 @@ public sealed class RecoveryTests : IDisposable
         var random = new Random(8);
         for (int round = 0; round < 12; round++)
         {
-            PodHarness.WaitFor(() => _h.SupervisorPid("churn") is not null, "a supervisor");
+            if (!SpinWait.SpinUntil(() => _h.SupervisorPid("churn") is not null, 30_000))
+                Assert.Fail("no supervisor for pod churn; its log:\n" + File.ReadAllText(Path.Combine(paths.Directory, "supervisor.log")));
             Thread.Sleep(random.Next(50, 600));
             KillSupervisor("churn");
             AssertReadable(paths);

@@ -94,28 +94,18 @@ public static class CgroupSetup
     }
 
     /// <summary>Removes an attempt's cgroup; a failure is reported as an event, not thrown.</summary>
-    public static void Discard(ContainerCgroup? cgroup, IEventRecorder events)
-    {
-        if (cgroup is null)
-            return;
-        try
-        {
-            cgroup.Remove();
-        }
-        catch (Exception e) when (e is NativeException or IOException)
-        {
-            events.Record("Warning", "FailedToRemoveCgroup", e.Message);
-        }
-    }
+    public static void Discard(ContainerCgroup? cgroup, IEventRecorder events) => TryRemove(cgroup is null ? null : cgroup.Remove, events);
 
     /// <summary>Removes the pod's cgroup when the pod ends; a failure is reported as an event.</summary>
-    public static void RemovePodCgroup(PodCgroup? cgroup, IEventRecorder events)
+    public static void RemovePodCgroup(PodCgroup? cgroup, IEventRecorder events) => TryRemove(cgroup is null ? null : cgroup.Remove, events);
+
+    private static void TryRemove(Action? remove, IEventRecorder events)
     {
-        if (cgroup is null)
+        if (remove is null)
             return;
         try
         {
-            cgroup.Remove();
+            remove();
         }
         catch (Exception e) when (e is NativeException or IOException)
         {

@@ -119,11 +119,12 @@ public sealed class PodSandbox : IDisposable
     public static PodSandbox Adopt(Pod pod, PodPaths paths, ISyscalls sys, SpawnedHolder? holder, IReadOnlySet<string> mounted)
     {
         var sandbox = new PodSandbox(pod, paths, sys, dns: null) { Holder = holder };
-        if (mounted.Contains(paths.Shm))
-            sandbox._mounts.Add(paths.Shm);
-        foreach (Volume volume in pod.Spec.Volumes)
-            if (volume.EmptyDir is not null && mounted.Contains(paths.Volume(volume.Name)))
-                sandbox._mounts.Add(paths.Volume(volume.Name));
+        // Every host mount of the pod (/dev/shm, memory and projected volumes, subPath binds), parents first
+        // (they are removed in reverse).
+        foreach (string mount in mounted.OrderBy(m => m.Length).ThenBy(m => m, StringComparer.Ordinal))
+            sandbox._mounts.Add(mount);
+        // The volumes exist already: new attempts get their mounts, nothing is made again.
+        sandbox._volumes = PodVolumes.Attach(pod, paths, sys, NodeInfo.Host(), sandbox._mounts.Add);
         return sandbox;
     }
 

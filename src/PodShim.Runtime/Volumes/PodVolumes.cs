@@ -98,6 +98,10 @@ public sealed class PodVolumes
         return volumes;
     }
 
+    /// <summary>The volumes of a pod whose sandbox a new supervisor adopts: they exist, nothing is set up again.</summary>
+    public static PodVolumes Attach(Pod pod, PodPaths paths, ISyscalls sys, NodeInfo node, Action<string> trackMount) =>
+        new(pod, paths, sys, node, trackMount);
+
     /// <summary>The hostPath type checks alone (the *OrCreate types create what is missing): what can keep a pod waiting.</summary>
     public static void CheckHostPaths(Pod pod)
     {
