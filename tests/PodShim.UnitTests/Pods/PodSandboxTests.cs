@@ -353,7 +353,7 @@ public sealed class PodSandboxTests : IDisposable
                 emptyDir: {}
             """);
         using PodSandbox sandbox = Prepare(pod);
-        Assert.Equal(["/data", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/data/sub", "/var/run/secrets/kubernetes.io/serviceaccount"],
+        Assert.Equal(["/data", "/etc/hosts", "/etc/hostname", "/data/sub", "/etc/resolv.conf", "/var/run/secrets/kubernetes.io/serviceaccount"],
             sandbox.MountsFor(pod.Spec.Containers[0]).Select(m => m.Target));
     }
 
