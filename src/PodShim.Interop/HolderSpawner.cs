@@ -14,6 +14,10 @@ public sealed class SpawnedHolder : IDisposable
     public int Pid { get; }
     public SafeFdHandle Pidfd { get; }
 
+    /// <summary>Takes over a holder another supervisor started (recovery): a pidfd on its pid, which the caller
+    /// has checked is that holder. Not our child: its exit is seen through the pidfd, and init reaps it.</summary>
+    public static SpawnedHolder Adopt(int pid) => new(pid, Posix.PidfdOpen(pid));
+
     public void Dispose() => Pidfd.Dispose();
 }
 

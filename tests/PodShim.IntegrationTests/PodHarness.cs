@@ -72,13 +72,105 @@ public sealed class PodHarness : IDisposable
     /// <summary>Runs any podshim command against this root.</summary>
     public RunResult Podshim(params string[] args)
     {
-        var psi = new ProcessStartInfo(PodshimPath) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in args)
+        using Process p = StartPodshim(args);
+        RunResult result = Finish(p, 120_000);
+        Remember();
+        return result;
+    }
+
+    /// <summary>Starts a podshim command against this root (for commands that run until stopped: logs -f, get -w).</summary>
+    public Process StartPodshim(params string[] args)
+    {
+        Remember();
+        var psi = new ProcessStartInfo(PodshimPath) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        // --root goes before a "--" (what follows it is a command for exec, not podshim's).
+        int end = Array.IndexOf(args, "--");
+        foreach (string arg in end < 0 ? args : args[..end])
             psi.ArgumentList.Add(arg);
         psi.ArgumentList.Add("--root");
         psi.ArgumentList.Add(Root);
-        using Process p = Process.Start(psi)!;
-        return Finish(p, 120_000);
+        if (end >= 0)
+            foreach (string arg in args[end..])
+                psi.ArgumentList.Add(arg);
+        return Process.Start(psi)!;
+    }
+
+    // Every process the runtime recorded under this root (supervisors included), with its start time: a pod that
+    // is deleted takes its pid files with it, and what it left running must still be found at the end.
+    private readonly HashSet<(int Pid, ulong Start)> _seen = new();
+
+    /// <summary>Notes the processes recorded under the root now, and the detached supervisors working on it.</summary>
+    public void Remember()
+    {
+        var pids = new List<int>(RecordedPids());
+        if (Directory.Exists(Path.Combine(Root, "pods")))
+            foreach (string file in Directory.EnumerateFiles(Path.Combine(Root, "pods"), "supervisor.pid", SearchOption.AllDirectories))
+            {
+                try
+                {
+                    pids.Add(int.Parse(File.ReadAllText(file).Split(' ')[0].Trim(), CultureInfo.InvariantCulture));
+                }
+                catch (Exception e) when (e is IOException or FormatException)
+                {
+                }
+            }
+        pids.AddRange(ProcessesOfRoot());
+        foreach (int pid in pids)
+            if (StartTicks(pid) is ulong start)
+                lock (_seen)
+                    _seen.Add((pid, start));
+    }
+
+    /// <summary>Live podshim processes (supervisors, commands) and keepers whose command line names this root.</summary>
+    public IReadOnlyList<int> ProcessesOfRoot()
+    {
+        var found = new List<int>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || pid == Environment.ProcessId)
+                continue;
+            string[] argv;
+            try
+            {
+                argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            bool ours = argv.Zip(argv.Skip(1)).Any(pair => (pair.First == "--root" && pair.Second == Root)
+                || (pair.First == "--log" && pair.Second.StartsWith(Root + "/", StringComparison.Ordinal)));
+            if (ours && IsAlive(pid))
+                found.Add(pid);
+        }
+        return found;
+    }
+
+    /// <summary>The detached supervisor of a pod, from supervisor.pid (null when there is none running).</summary>
+    public int? SupervisorPid(string pod, string ns = "default")
+    {
+        try
+        {
+            int pid = int.Parse(File.ReadAllText(Path.Combine(PodDir(pod, ns), "supervisor.pid")).Split(' ')[0].Trim(), CultureInfo.InvariantCulture);
+            return IsAlive(pid) ? pid : null;
+        }
+        catch (Exception e) when (e is IOException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static ulong? StartTicks(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return ulong.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
     }
 
     private static RunResult Finish(Process p, int timeoutMs)
@@ -190,6 +282,22 @@ public sealed class PodHarness : IDisposable
     public void Dispose()
     {
         var leaks = new List<string>();
+        Remember();
+        // Supervisors first (a live one would start what is killed below again), then everything else seen.
+        foreach (int pid in ProcessesOfRoot())
+        {
+            leaks.Add($"podshim process {pid} still running");
+            Posix.Kill(pid, Posix.SIGKILL);
+        }
+        lock (_seen)
+            foreach ((int pid, ulong start) in _seen)
+            {
+                if (IsAlive(pid) && StartTicks(pid) == start)
+                {
+                    leaks.Add($"process {pid} still running");
+                    Posix.Kill(pid, Posix.SIGKILL);
+                }
+            }
         foreach (int pid in RecordedPids())
         {
             if (IsAlive(pid))

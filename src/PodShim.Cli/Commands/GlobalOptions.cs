@@ -11,5 +11,19 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
+    /// <summary>Errors print their stack trace too.</summary>
+    public static readonly Option<bool> Debug = new("--debug")
+    {
+        Description = "Print the stack trace of an error as well as its message",
+        Recursive = true,
+    };
+
     public static StateLayout Layout(ParseResult result) => new(StateLayout.ResolveRoot(result.GetValue(Root)));
+
+    /// <summary>-n/--namespace as kubectl has it, "default" when not given.</summary>
+    public static Option<string> Namespace() => new("--namespace", "-n")
+    {
+        Description = "The namespace",
+        DefaultValueFactory = _ => "default",
+    };
 }

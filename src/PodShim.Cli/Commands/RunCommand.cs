@@ -37,9 +37,15 @@ internal static class RunCommand
         {
             Description = "Where the pod's cluster DNS forwards other names: IPs with optional ports, comma-separated, or \"none\" (default: the host's /etc/resolv.conf)",
         };
-        var command = new Command("run", "Run a pod in the foreground; Ctrl-C terminates it gracefully.") { file, timeout, remove, requireCgroups, podPidsLimit, upstreamDns };
-        command.SetAction(result => Run(result, result.GetValue(file)!, result.GetValue(timeout), result.GetValue(remove),
-            new CgroupOptions { Require = result.GetValue(requireCgroups), PodPidsLimit = result.GetValue(podPidsLimit) }, result.GetValue(upstreamDns)));
+        var detach = new Option<bool>("--detach", "-d") { Description = "Start the pod with its own supervisor process and return at once" };
+        var command = new Command("run", "Run a pod in the foreground (Ctrl-C terminates it gracefully), or detached with -d.")
+        {
+            file, timeout, remove, requireCgroups, podPidsLimit, upstreamDns, detach,
+        };
+        command.SetAction(result => result.GetValue(detach)
+            ? Support.CommandGuard.Run(result, () => RunDetached(result, result.GetValue(file)!))
+            : Run(result, result.GetValue(file)!, result.GetValue(timeout), result.GetValue(remove),
+                new CgroupOptions { Require = result.GetValue(requireCgroups), PodPidsLimit = result.GetValue(podPidsLimit) }, result.GetValue(upstreamDns)));
         return command;
     }
 
@@ -69,10 +75,9 @@ internal static class RunCommand
             // ImagePullBackOff) and starts once the image is imported.
 
             PodPaths paths = layout.Pod(pod.Metadata.Namespace, pod.Metadata.Name);
-            PodStore.Create(paths, pod.Metadata.Name);
+            Support.SupervisorProcess.RecoverStale(layout);
+            PodStore.CreatePod(paths, pod, text, DateTimeOffset.UtcNow);
             created = paths;
-            File.WriteAllText(paths.Manifest, text);
-            AtomicFile.WriteAllText(paths.SupervisorPid, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
 
             // Nothing in a pod may open this process's /proc/<pid>/exe or memory.
             Posix.SetNonDumpable();
@@ -86,6 +91,10 @@ internal static class RunCommand
                 terminate.Cancel();
             }
             using var timer = timeout is { } t ? new Timer(_ => { timedOut = true; terminate.Cancel(); }, null, t, Timeout.InfiniteTimeSpan) : null;
+            // This process is the pod's supervisor: supervisor.pid (pid + start time) and the pod's lease, taken once
+            // the signal handlers are in place (a delete signals a lease holder).
+            using SupervisorLease lease = SupervisorLease.TryAcquire(paths, TimeSpan.FromSeconds(3))
+                ?? throw new PodRunException($"pod {pod.Metadata.Name} is supervised by another process");
 
             using var logs = new CriLogFollower(Console.Out, Console.Error, TimeSpan.FromMilliseconds(50));
             var supervisor = new PodSupervisor(pod, layout, NativeLibraryResolver.BinDirectory, LinuxSyscalls.Instance, TimeProvider.System)
@@ -110,7 +119,7 @@ internal static class RunCommand
             logs.Poll();
             if (timedOut)
                 Console.Error.WriteLine($"Error: timed out after {timeoutText} waiting for pod/{pod.Metadata.Name}");
-            File.Delete(paths.SupervisorPid);
+            lease.Dispose();
             if (remove)
                 PodStore.Remove(paths, LinuxSyscalls.Instance);
             return final.Phase == "Succeeded" && !timedOut ? 0 : 1;
@@ -124,6 +133,25 @@ internal static class RunCommand
             TryRemove(created);
             return 1;
         }
+    }
+
+    /// <summary>`run -d -f FILE`: the pod is created and handed to its own detached supervisor, as apply does.</summary>
+    private static int RunDetached(ParseResult result, string file)
+    {
+        Support.CommandGuard.RequireRoot("run");
+        string text = file == "-" ? Console.In.ReadToEnd() : ApplyCommand.ReadFile(file);
+        var pods = ManifestLoader.LoadText(text, file).OfType<Pod>().ToList();
+        if (pods.Count != 1)
+            throw new PodRunException($"{file}: run takes exactly one Pod, found {pods.Count}");
+        StateLayout layout = GlobalOptions.Layout(result);
+        Support.SupervisorProcess.RecoverStale(layout);
+        Pod pod = pods[0];
+        PodValidation.ThrowIfInvalid(pod);
+        if (StoredPod.Find(layout, pod.Metadata.Namespace, pod.Metadata.Name) is not null)
+            throw new PodRunException($"Error from server (AlreadyExists): pods \"{pod.Metadata.Name}\" already exists");
+        Support.PodCreation.Apply(layout, pod, text);
+        Console.WriteLine($"pod/{pod.Metadata.Name} created");
+        return 0;
     }
 
     private static void TryRemove(PodPaths? paths)

@@ -46,6 +46,19 @@ public static class CgroupSetup
     }
 
     /// <summary>
+    /// The cgroup a killed supervisor made for this pod (recovery): attached as it is, never re-created
+    /// (that would kill the containers being adopted). Null where there is none or limits are not enforced.
+    /// </summary>
+    public static PodCgroup? AttachPodCgroup(Pod pod, CgroupOptions options, ISyscalls sys)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        CgroupHierarchy hierarchy = CgroupHierarchy.Detect(options.MountInfo, CgroupFileSystem.Instance);
+        return hierarchy.Root is { } root
+            ? new CgroupManager(root, CgroupFileSystem.Instance, sys, options.PodPidsLimit).AttachPod(pod)
+            : null;
+    }
+
+    /// <summary>
     /// After an attempt ended: OOMKilled when its memory.events counted an OOM kill (the keeper reads
     /// the same file; this covers a keeper that died before it could), then its cgroup is removed.
     /// </summary>

@@ -11,11 +11,15 @@ namespace PodShim.Runtime.Containers;
 /// <summary>One attempt of one container: a fresh writable layer, a keeper, a process.</summary>
 public sealed class ContainerInstance : IDisposable
 {
-    private readonly SpawnedContainer _spawned;
+    // Null for an attempt adopted from a killed supervisor: its keeper is not our child.
+    private readonly SpawnedContainer? _spawned;
     private readonly ContainerCgroup? _cgroup;
 
-    private ContainerInstance(string name, AttemptPaths paths, SpawnedContainer spawned, SafeFdHandle? pidfd, ContainerLaunch launch, ImageConfig image,
-        ContainerCgroup? cgroup)
+    /// <summary>The attempt's own cgroup (null where limits are not enforced, or for an adopted attempt).</summary>
+    public ContainerCgroup? Cgroup => _cgroup;
+
+    private ContainerInstance(string name, AttemptPaths paths, SpawnedContainer? spawned, int keeperPid, SafeFdHandle keeperPidfd,
+        int containerPid, SafeFdHandle? pidfd, ContainerLaunch launch, ImageConfig image, ContainerCgroup? cgroup)
     {
         _cgroup = cgroup;
         Launch = launch;
@@ -23,6 +27,9 @@ public sealed class ContainerInstance : IDisposable
         Name = name;
         Paths = paths;
         _spawned = spawned;
+        KeeperPid = keeperPid;
+        KeeperPidfd = keeperPidfd;
+        ContainerPid = containerPid;
         ContainerPidfd = pidfd;
     }
 
@@ -31,8 +38,10 @@ public sealed class ContainerInstance : IDisposable
     public ContainerLaunch Launch { get; }
     public ImageConfig Image { get; }
     public AttemptPaths Paths { get; }
-    public int ContainerPid => _spawned.ContainerPid;
-    public int KeeperPid => _spawned.KeeperPid;
+    public int ContainerPid { get; }
+    public int KeeperPid { get; }
+    /// <summary>True for an attempt taken over from a killed supervisor.</summary>
+    public bool Adopted => _spawned is null;
     /// <summary>A pidfd on the container process, so signals never hit a recycled pid.</summary>
     public SafeFdHandle? ContainerPidfd { get; }
 
@@ -87,7 +96,8 @@ public sealed class ContainerInstance : IDisposable
             pidfd = Posix.PidfdOpen(spawned.ContainerPid);
             AtomicFile.WriteAllText(paths.ContainerPid, spawned.ContainerPid.ToString(CultureInfo.InvariantCulture) + "\n");
             spawned.Start();
-            return new ContainerInstance(container.Name, paths, spawned, pidfd, launch, image.Config, cgroup);
+            return new ContainerInstance(container.Name, paths, spawned, spawned.KeeperPid, spawned.KeeperPidfd, spawned.ContainerPid, pidfd, launch,
+                image.Config, cgroup);
         }
         catch
         {
@@ -135,6 +145,31 @@ public sealed class ContainerInstance : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes over an attempt a killed supervisor started (recovery): pidfds on its keeper and, when it still runs,
+    /// its process (the caller has checked both pids: the keeper's command line names this attempt's log, the
+    /// process is the keeper's child). The launch is planned again from the same pod and image, as exec probes
+    /// and hooks need it.
+    /// </summary>
+    public static ContainerInstance Adopt(PodSandbox sandbox, Container container, ResolvedImage image, int attempt,
+        int keeperPid, int? containerPid, ContainerCgroup? cgroup = null)
+    {
+        ContainerLaunch launch = ContainerPlanner.Plan(sandbox.Pod, container, image.Config, sandbox.Hostname, path => ReadImageFile(image, path));
+        SafeFdHandle keeperPidfd = Posix.PidfdOpen(keeperPid);
+        SafeFdHandle? pidfd = null;
+        try
+        {
+            if (containerPid is int pid)
+                pidfd = Posix.PidfdOpen(pid);
+        }
+        catch (NativeException e) when (e.ErrorNumber == Errno.ESRCH)
+        {
+            // Gone in between: the keeper records its exit.
+        }
+        return new ContainerInstance(container.Name, sandbox.Paths.Attempt(container.Name, attempt), null, keeperPid, keeperPidfd,
+            containerPid ?? -1, pidfd, launch, image.Config, cgroup);
+    }
+
     /// <summary>A command run inside this attempt as its own process runs: same user, groups, capabilities, env, cwd
     /// (exec hooks, exec probes, `podshim exec`).</summary>
     public ExecRequest ExecRequest(IReadOnlyList<string> argv, string keeperPath) => new()
@@ -159,13 +194,14 @@ public sealed class ContainerInstance : IDisposable
     /// <summary>Waits for the container's end (its keeper exits after writing exit.json). Null on timeout.</summary>
     public ExitRecord? WaitExit(int timeoutMs)
     {
-        if (!_spawned.WaitForKeeper(timeoutMs))
+        // Our own keeper is reaped here; an adopted one is not our child (the wait sees its exit through the pidfd).
+        if (Posix.WaitExit(KeeperPidfd, timeoutMs) is null)
             return null;
         return ExitRecord.TryRead(Paths.Exit) ?? throw new InvalidOperationException($"keeper of container \"{Name}\" exited without writing {Paths.Exit}");
     }
 
     /// <summary>The keeper's pidfd: readable when the container's record is final.</summary>
-    public SafeFdHandle KeeperPidfd => _spawned.KeeperPidfd;
+    public SafeFdHandle KeeperPidfd { get; }
 
     private static string? ReadImageFile(ResolvedImage image, string path)
     {
@@ -181,7 +217,10 @@ public sealed class ContainerInstance : IDisposable
     public void Dispose()
     {
         ContainerPidfd?.Dispose();
-        _spawned.Dispose();
+        if (_spawned is not null)
+            _spawned.Dispose(); // owns the keeper's pidfd
+        else
+            KeeperPidfd.Dispose();
         _cgroup?.Dispose();
     }
 }

@@ -44,6 +44,9 @@ public sealed class ContainerMachine
 
     public ContainerMachine(string name) => Name = name;
 
+    /// <summary>A machine put back in a saved phase by recovery (not a transition: nothing happens on the way).</summary>
+    public static ContainerMachine Restored(string name, ContainerPhase phase) => new(name) { Phase = phase };
+
     public string Name { get; }
     public ContainerPhase Phase { get; private set; } = ContainerPhase.Waiting;
 

@@ -32,7 +32,7 @@ public sealed partial class PodLifecycle
     private readonly List<Slot> _init = new();
     private readonly List<Slot> _apps = new();
     // Timers stay referenced here until they fire or are cancelled (an unreferenced timer may be collected).
-    private readonly Dictionary<long, (Action Action, ITimer Timer)> _timers = new();
+    private readonly Dictionary<long, (Action Action, ITimer Timer, DateTimeOffset Due)> _timers = new();
     private long _nextTimer;
     private bool _initialized;
     private bool _sandboxReady;
@@ -66,6 +66,12 @@ public sealed partial class PodLifecycle
     /// <summary>Set when an event is posted, for a driver that waits for work.</summary>
     public event Action? EventPosted;
 
+    /// <summary>
+    /// Raised when <see cref="Snapshot"/> should be saved: after every batch of events, and before every container
+    /// start (so that a supervisor killed during a start knows which attempt it was making).
+    /// </summary>
+    public event Action? Checkpoint;
+
     /// <summary>The pod has reached its end: no container runs and none will start again.</summary>
     public bool IsFinished { get; private set; }
 
@@ -86,6 +92,7 @@ public sealed partial class PodLifecycle
             After(TimeSpan.FromSeconds(deadline), OnDeadline);
         Sync();
         Publish();
+        Checkpoint?.Invoke();
     }
 
     /// <summary>Handles every queued event, then publishes the status once.</summary>
@@ -98,7 +105,10 @@ public sealed partial class PodLifecycle
             any = true;
         }
         if (any)
+        {
             Publish();
+            Checkpoint?.Invoke();
+        }
     }
 
     public static string NodeName => Environment.MachineName;
@@ -508,6 +518,8 @@ public sealed partial class PodLifecycle
         slot.ContainerId = $"podshim://{_pod.Metadata.Uid}/{slot.Name}/{slot.Attempt}";
         _events.Record("Normal", "Pulled", $"Container image \"{slot.Spec.Image}\" already present on machine", slot.Name);
         _events.Record("Normal", "Created", $"Created container: {slot.Name}", slot.Name);
+        // Written ahead: a supervisor that dies during the start finds this attempt in the checkpoint.
+        Checkpoint?.Invoke();
         _runtime.StartContainer(slot.Spec, slot.Attempt);
     }
 
@@ -577,8 +589,10 @@ public sealed partial class PodLifecycle
     private long After(TimeSpan delay, Action action)
     {
         long id = ++_nextTimer;
-        ITimer timer = _time.CreateTimer(_ => Post(new TimerFired(id)), null, delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan);
-        _timers[id] = (action, timer);
+        if (delay < TimeSpan.Zero)
+            delay = TimeSpan.Zero;
+        ITimer timer = _time.CreateTimer(_ => Post(new TimerFired(id)), null, delay, Timeout.InfiniteTimeSpan);
+        _timers[id] = (action, timer, _time.GetUtcNow() + delay);
         return id;
     }
 
@@ -629,7 +643,7 @@ public sealed partial class PodLifecycle
         _init.Concat(_apps).FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"no container \"{name}\" in pod \"{_pod.Metadata.Name}\"");
 
     /// <summary>One container of the pod, across its attempts.</summary>
-    private sealed class Slot(Container spec, ContainerKind kind)
+    private sealed partial class Slot(Container spec, ContainerKind kind)
     {
         public Container Spec { get; } = spec;
         public ContainerKind Kind { get; } = kind;

@@ -14,6 +14,13 @@ public static class DeleteRequest
     public static void Write(PodPaths paths, TimeSpan? grace) =>
         AtomicFile.WriteAllText(PathOf(paths), grace is { } g ? ((long)g.TotalSeconds).ToString(CultureInfo.InvariantCulture) : "");
 
+    /// <summary>A delete was asked for (a supervisor starting up terminates the pod at once).</summary>
+    public static bool Exists(PodPaths paths) => File.Exists(PathOf(paths));
+
+    /// <summary>When the delete was asked for: the pod's deletionTimestamp.</summary>
+    public static DateTimeOffset? Time(PodPaths paths) =>
+        File.Exists(PathOf(paths)) ? new DateTimeOffset(File.GetLastWriteTimeUtc(PathOf(paths)), TimeSpan.Zero) : null;
+
     /// <summary>The grace a delete asked for; null for the pod's own (or no delete request).</summary>
     public static TimeSpan? ReadGrace(PodPaths paths)
     {

@@ -111,6 +111,22 @@ public sealed class PodSandbox : IDisposable
         return holder;
     }
 
+    /// <summary>
+    /// Takes over the sandbox a killed supervisor left (recovery): the holder when it still runs (null: lost), and
+    /// the host mounts of the pod that are still mounted (<paramref name="mounted"/>: mount points), so that
+    /// disposing it tears down the same things as disposing the original would have.
+    /// </summary>
+    public static PodSandbox Adopt(Pod pod, PodPaths paths, ISyscalls sys, SpawnedHolder? holder, IReadOnlySet<string> mounted)
+    {
+        var sandbox = new PodSandbox(pod, paths, sys, dns: null) { Holder = holder };
+        if (mounted.Contains(paths.Shm))
+            sandbox._mounts.Add(paths.Shm);
+        foreach (Volume volume in pod.Spec.Volumes)
+            if (volume.EmptyDir is not null && mounted.Contains(paths.Volume(volume.Name)))
+                sandbox._mounts.Add(paths.Volume(volume.Name));
+        return sandbox;
+    }
+
     private void PrepareFilesystem()
     {
         _sys.CreateDirectory(Paths.Directory, (UnixFileMode)0b111_101_101);

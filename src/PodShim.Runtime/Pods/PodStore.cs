@@ -16,19 +16,22 @@ public static class PodStore
         Directory.CreateDirectory(paths.Directory);
     }
 
-    /// <summary>The pid of the pod's live supervisor, or null.</summary>
-    public static int? LiveSupervisor(PodPaths paths)
+    /// <summary>
+    /// Creates a pod under the root as the API server would store it: its directory (AlreadyExists when taken), the
+    /// manifest as submitted, meta.json (uid, creation time, node) and a first status (Pending).
+    /// </summary>
+    public static void CreatePod(PodPaths paths, Manifest.Pod pod, string manifestText, DateTimeOffset created)
     {
-        try
-        {
-            int pid = int.Parse(File.ReadAllText(paths.SupervisorPid).Trim(), CultureInfo.InvariantCulture);
-            return Directory.Exists($"/proc/{pid}") && pid != Environment.ProcessId ? pid : null;
-        }
-        catch (Exception e) when (e is IOException or FormatException)
-        {
-            return null;
-        }
+        Create(paths, pod.Metadata.Name);
+        File.WriteAllText(paths.Manifest, manifestText);
+        AtomicFile.WriteAllText(paths.Record, PodRecord.For(pod, created, Lifecycle.PodLifecycle.NodeName).Serialize());
+        if (!File.Exists(paths.Status))
+            AtomicFile.WriteAllText(paths.Status, Status.PodStatusJson.Serialize(new Status.PodStatusInfo()));
     }
+
+    /// <summary>The pid of the pod's live supervisor (pid and start time both match), or null.</summary>
+    public static int? LiveSupervisor(PodPaths paths) =>
+        SupervisorRecord.LivePid(paths) is int pid && pid != Environment.ProcessId ? pid : null;
 
     /// <summary>
     /// Removes a pod whose supervisor is gone: what may remain of it (holder, containers, mounts)
@@ -55,10 +58,26 @@ public static class PodStore
         }
         foreach (string mount in MountsUnder(paths.Directory).Reverse())
             sys.Unmount(mount, detach: true);
-        Directory.Delete(paths.Directory, recursive: true);
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(paths.Directory, recursive: true);
+                return;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return; // removed meanwhile by its supervisor (it removes a deleted pod itself)
+            }
+            catch (IOException) when (attempt < 3)
+            {
+                // A file written meanwhile (a delete request, a probe of the lock): the directory was not empty yet.
+                Thread.Sleep(50);
+            }
+        }
     }
 
-    private static IEnumerable<string> MountsUnder(string directory)
+    internal static IEnumerable<string> MountsUnder(string directory)
     {
         string prefix = directory.TrimEnd('/') + "/";
         return File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(prefix, StringComparison.Ordinal)).ToList();

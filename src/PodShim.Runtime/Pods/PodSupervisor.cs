@@ -12,6 +12,7 @@ using PodShim.Runtime.Images;
 using PodShim.Runtime.Lifecycle;
 using PodShim.Runtime.Probes;
 using PodShim.Runtime.Services;
+using PodShim.Runtime.Recovery;
 using PodShim.Runtime.State;
 using PodShim.Runtime.Status;
 using PodShim.Runtime.Volumes;
@@ -56,10 +57,15 @@ public sealed partial class PodSupervisor : IPodRuntime, IEventRecorder, IDispos
         _probeExecutor = new ProbeExecutor(4);
         // Probes run on the real clock through timerfd timers (microsecond wake-ups); tests pass a fake clock.
         TimeProvider probeClock = time == TimeProvider.System ? PreciseTimeProvider.Instance : time;
-        _probes = new ProbeManager(probeClock, ProberFor, Lifecycle.Post, this, _probeExecutor.Execute);
+        _probes = new ProbeManager(probeClock, ProberFor, PostProbeResult, this, _probeExecutor.Execute);
         Lifecycle.EventPosted += () => _wake.Set();
         Lifecycle.StatusChanged += status => AtomicFile.WriteAllText(_paths.Status, PodStatusJson.Serialize(status));
+        // What a replacement supervisor needs (see Recover): temp file + rename, like every state file.
+        Lifecycle.Checkpoint += () => AtomicFile.WriteAllText(_paths.Checkpoint, LifecycleCheckpoint.Serialize(Lifecycle.Snapshot()));
     }
+
+    /// <summary>Diagnostics for the pod's supervisor.log (recovery: what was found and taken over).</summary>
+    public event Action<string>? Diagnostic;
 
     public PodLifecycle Lifecycle { get; }
 
@@ -128,6 +134,217 @@ public sealed partial class PodSupervisor : IPodRuntime, IEventRecorder, IDispos
         }
     }
 
+    /// <summary>
+    /// Takes over a pod whose supervisor was killed, from its checkpoint and state directory: the holder and every
+    /// attempt whose keeper still runs are adopted (their logs and exit records never depended on a supervisor), what
+    /// ended meanwhile is posted as the exits it was, an attempt whose start was cut short is started again, and the
+    /// lifecycle goes on (probes, restarts, back-off, termination) until the pod is finished.
+    /// </summary>
+    public PodStatusInfo Recover(LifecycleSnapshot saved, CancellationToken terminate, Func<TimeSpan?> grace)
+    {
+        long boot = ProcessInfo.BootTime();
+        _podCgroup = CgroupSetup.AttachPodCgroup(_pod, Cgroups, _sys);
+        SpawnedHolder? holder = AdoptHolder(boot);
+        var mounted = new HashSet<string>(PodStore.MountsUnder(_paths.Directory), StringComparer.Ordinal);
+        _sandbox = PodSandbox.Adopt(_pod, _paths, _sys, holder, mounted);
+        Diagnostic?.Invoke(holder is null ? "holder: gone" : $"holder: pid {holder.Pid} adopted");
+        if (holder is null && saved.SandboxReady && !saved.Finished)
+        {
+            // The holder died with (or after) the supervisor: as when it is lost under a live one.
+            saved = saved with { SandboxReady = false };
+            Record("Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+        }
+
+        var observed = new List<LifecycleEvent>();
+        var restart = new List<(Container Spec, int Attempt)>();
+        foreach (ContainerSnapshot c in saved.Containers.Where(c => c.HasProcess && c.Attempt >= 0))
+        {
+            Container spec = _pod.Spec.AllContainers.First(x => x.Name == c.Name);
+            LifecycleEvent? e = AdoptAttempt(spec, c, out bool startAgain);
+            if (startAgain)
+                restart.Add((spec, c.Attempt));
+            else if (e is not null)
+                observed.Add(e);
+        }
+        if (_sandbox.Holder is not null)
+        {
+            // The pod's cluster DNS died with the old supervisor; its address is still on the pod's lo.
+            StartClusterDns(_sandbox);
+            WatchHolder(_sandbox);
+        }
+        using CancellationTokenRegistration registration = terminate.Register(() => Lifecycle.Post(new TerminateRequested(grace())));
+        Lifecycle.Restore(saved);
+        foreach (LifecycleEvent e in observed)
+            Lifecycle.Post(e);
+        foreach ((Container spec, int attempt) in restart)
+            StartContainer(spec, attempt);
+        while (!Lifecycle.IsFinished)
+        {
+            _wake.WaitOne(1000);
+            Lifecycle.HandlePending();
+        }
+        return Lifecycle.Status;
+    }
+
+    /// <summary>
+    /// Before a fresh <see cref="Run"/> by a replacement supervisor: what one killed before its first checkpoint
+    /// left behind (a holder, the pod's /dev/shm and memory volumes) is torn down, so the pod starts clean.
+    /// </summary>
+    public void DiscardLeftovers()
+    {
+        SpawnedHolder? holder = AdoptHolder(ProcessInfo.BootTime());
+        var mounted = new HashSet<string>(PodStore.MountsUnder(_paths.Directory), StringComparer.Ordinal);
+        if (holder is null && mounted.Count == 0)
+            return;
+        Diagnostic?.Invoke($"discarding a sandbox left before the first checkpoint (holder {(holder is null ? "gone" : holder.Pid)}, {mounted.Count} mounts)");
+        using PodSandbox leftover = PodSandbox.Adopt(_pod, _paths, _sys, holder, mounted);
+    }
+
+    /// <summary>The holder recorded in holder.pid, if that pid is still the podshim-pause this pod started.</summary>
+    private SpawnedHolder? AdoptHolder(long boot)
+    {
+        try
+        {
+            int pid = int.Parse(File.ReadAllText(_paths.HolderPid).Trim(), CultureInfo.InvariantCulture);
+            if (ProcessInfo.Read(pid) is not { IsAlive: true } info
+                || ProcessInfo.CommandLine(pid) is not [string argv0, ..] || !argv0.EndsWith("podshim-pause", StringComparison.Ordinal))
+                return null;
+            // The holder started just before holder.pid was written; a recycled pid started at some other time.
+            DateTimeOffset written = File.GetLastWriteTimeUtc(_paths.HolderPid);
+            DateTimeOffset started = info.StartedAt(boot);
+            if (started > written + TimeSpan.FromSeconds(2) || started < written - TimeSpan.FromSeconds(60))
+                return null;
+            return SpawnedHolder.Adopt(pid);
+        }
+        catch (Exception e) when (e is IOException or FormatException or NativeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// What became of one attempt that had (or was getting) a process when the supervisor died. A running one is
+    /// adopted (and, if its start was not yet handled, reported started); an ended one gives its exit record; one
+    /// whose directory was never made is to be started again.
+    /// </summary>
+    private LifecycleEvent? AdoptAttempt(Container spec, ContainerSnapshot c, out bool startAgain)
+    {
+        startAgain = false;
+        AttemptPaths a = _paths.Attempt(c.Name, c.Attempt);
+        bool starting = c.Phase == ContainerPhase.Starting;
+        if (!Directory.Exists(a.Directory))
+        {
+            startAgain = starting;
+            Diagnostic?.Invoke($"{c.Name}#{c.Attempt}: never created{(starting ? ", starting it" : "")}");
+            return starting ? null : new ContainerExited(c.Name, c.Attempt, Vanished(a));
+        }
+        int? keeper = ReadPid(a.KeeperPid);
+        bool keeperAlive = keeper is int k && ProcessInfo.Read(k) is { IsAlive: true }
+            && ProcessInfo.CommandLine(k).SkipWhile(arg => arg != "--log").Skip(1).FirstOrDefault() == a.Log;
+        int? container = keeperAlive && ReadPid(a.ContainerPid) is int cp && ProcessInfo.Read(cp) is { IsAlive: true, ParentPid: var parent } && parent == keeper ? cp : null;
+        if (starting && keeperAlive && container is null)
+        {
+            // Created but never let go: the keeper kills it as the supervisor's end closed its control pipe, and
+            // records that it never started. Wait for that record.
+            try
+            {
+                using SafeFdHandle pidfd = Posix.PidfdOpen(keeper!.Value);
+                Posix.PollReadable(pidfd, 10_000);
+            }
+            catch (NativeException)
+            {
+            }
+            keeperAlive = false;
+        }
+        if (ExitRecord.TryRead(a.Exit) is { } ended)
+        {
+            if (starting && !ended.Started)
+            {
+                // The start was cut short before the process ran: not a failure of the container, just started again.
+                Diagnostic?.Invoke($"{c.Name}#{c.Attempt}: its start was cut short, starting it again");
+                startAgain = true;
+                return null;
+            }
+            Diagnostic?.Invoke($"{c.Name}#{c.Attempt}: exited meanwhile (exit code {ended.ExitCode})");
+            return new ContainerExited(c.Name, c.Attempt, ended);
+        }
+        if (keeperAlive && keeper is int kp)
+        {
+            ContainerInstance instance;
+            try
+            {
+                instance = ContainerInstance.Adopt(_sandbox!, spec, ResolveImage(spec.Image), c.Attempt, kp, container);
+            }
+            catch (Exception e) when (e is NativeException or ImageNotFoundException or ContainerConfigException or IOException or FormatException)
+            {
+                Diagnostic?.Invoke($"{c.Name}#{c.Attempt}: cannot adopt keeper {kp}: {e.Message}; killing it");
+                Posix.Kill(kp, Posix.SIGKILL);
+                return new ContainerExited(c.Name, c.Attempt, ExitRecord.TryRead(a.Exit) ?? Vanished(a));
+            }
+            _instances[(c.Name, c.Attempt)] = instance;
+            WatchExit(instance, c.Name, c.Attempt);
+            Diagnostic?.Invoke($"{c.Name}#{c.Attempt}: keeper {kp} adopted, container {(container is int p ? $"pid {p}" : "not running")}");
+            return starting && container is not null
+                ? new ContainerStarted(c.Name, c.Attempt, File.GetLastWriteTimeUtc(a.ContainerPid))
+                : null;
+        }
+        // The keeper is gone too; it may have written its record just now.
+        if (ExitRecord.TryRead(a.Exit) is null && starting)
+        {
+            Diagnostic?.Invoke($"{c.Name}#{c.Attempt}: its start left nothing behind, starting it again");
+            startAgain = true;
+            return null;
+        }
+        ExitRecord exit = ExitRecord.TryRead(a.Exit) ?? Vanished(a);
+        Diagnostic?.Invoke($"{c.Name}#{c.Attempt}: keeper gone, exit code {exit.ExitCode}");
+        return new ContainerExited(c.Name, c.Attempt, exit);
+    }
+
+    /// <summary>An attempt nothing is left of: reported as a SIGKILL would be (what the keeper reports when it dies).</summary>
+    private static ExitRecord Vanished(AttemptPaths a) =>
+        new(ReadPid(a.ContainerPid) ?? 0, true, 137, 9, null, DateTimeOffset.UtcNow, false);
+
+    private static int? ReadPid(string path)
+    {
+        try
+        {
+            return int.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private ResolvedImage ResolveImage(string reference) =>
+        _resolved.TryGetValue(reference, out ResolvedImage? known) ? known : _resolved[reference] = _images.Resolve(reference);
+
+    /// <summary>Probe results go to the lifecycle; their changes also to probes.jsonl (for `describe --timeline`).</summary>
+    private void PostProbeResult(LifecycleEvent e)
+    {
+        if (e is ProbeChanged p)
+        {
+            var buffer = new MemoryStream();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+                w.WriteString("container", p.Container);
+                w.WriteNumber("attempt", p.Attempt);
+                w.WriteString("probe", p.Kind.ToString());
+                w.WriteBoolean("success", p.Success);
+                w.WriteEndObject();
+            }
+            buffer.WriteByte((byte)'\n');
+            lock (_eventsLock)
+            {
+                using var stream = new FileStream(_paths.ProbeLog, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+                stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+            }
+        }
+        Lifecycle.Post(e);
+    }
+
     // ---- IPodRuntime ----
 
     public void StartContainer(Container container, int attempt)
@@ -171,6 +388,12 @@ public sealed partial class PodSupervisor : IPodRuntime, IEventRecorder, IDispos
         _instances[(container.Name, attempt)] = instance;
         StartupTrace.Mark($"started {container.Name}#{attempt}");
         Lifecycle.Post(new ContainerStarted(container.Name, attempt, DateTimeOffset.UtcNow));
+        WatchExit(instance, container.Name, attempt);
+    }
+
+    /// <summary>Waits (on its own thread) for the attempt's keeper to exit, then posts its exit record.</summary>
+    private void WatchExit(ContainerInstance instance, string name, int attempt)
+    {
         var waiter = new Thread(() =>
         {
             ExitRecord exit;
@@ -183,12 +406,12 @@ public sealed partial class PodSupervisor : IPodRuntime, IEventRecorder, IDispos
                 // The keeper died without a record: report what a SIGKILL would have given.
                 exit = new ExitRecord(instance.ContainerPid, true, 137, 9, null, DateTimeOffset.UtcNow, false);
             }
-            if (cgroup is not null)
+            if (instance.Cgroup is { } cgroup)
                 exit = CgroupSetup.AfterExit(cgroup, exit, this);
             if (!_disposed)
-                Lifecycle.Post(new ContainerExited(container.Name, attempt, exit));
+                Lifecycle.Post(new ContainerExited(name, attempt, exit));
         })
-        { IsBackground = true, Name = $"exit {container.Name}#{attempt}" };
+        { IsBackground = true, Name = $"exit {name}#{attempt}" };
         waiter.Start();
     }
 
@@ -302,7 +525,7 @@ public sealed partial class PodSupervisor : IPodRuntime, IEventRecorder, IDispos
             w.WriteString("reason", reason);
             w.WriteString("message", message);
             w.WriteString("object", container is null ? $"pod/{_pod.Metadata.Name}" : FieldPath(container));
-            w.WriteString("source", "kubelet");
+            w.WriteString("source", reason == "Scheduled" ? "default-scheduler" : "kubelet");
             w.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');

@@ -33,6 +33,16 @@ public sealed record PodPaths(string Directory)
     public string Events => Path.Combine(Directory, "events.jsonl");
     public string SupervisorPid => Path.Combine(Directory, "supervisor.pid");
     public string HolderPid => Path.Combine(Directory, "holder.pid");
+    /// <summary>What the API server would hold besides the manifest: uid, creation time, a summary for `get` (JSON).</summary>
+    public string Record => Path.Combine(Directory, "meta.json");
+    /// <summary>The lifecycle's own state, rewritten before every container start and after every event (recovery).</summary>
+    public string Checkpoint => Path.Combine(Directory, "lifecycle.json");
+    /// <summary>Held (flock) by the pod's supervisor for its whole life.</summary>
+    public string SupervisorLock => Path.Combine(Directory, "supervisor.lock");
+    /// <summary>A detached supervisor's own diagnostics (its stdout and stderr).</summary>
+    public string SupervisorLog => Path.Combine(Directory, "supervisor.log");
+    /// <summary>Probe results as they change (one JSON object a line), for `describe --timeline`.</summary>
+    public string ProbeLog => Path.Combine(Directory, "probes.jsonl");
     /// <summary>The pod's /dev/shm: one tmpfs shared by all its containers.</summary>
     public string Shm => Path.Combine(Directory, "shm");
     /// <summary>Files the runtime manages and binds into containers (hosts, hostname, service account).</summary>

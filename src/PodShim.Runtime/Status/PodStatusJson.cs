@@ -72,16 +72,16 @@ public static class PodStatusJson
         return new PodStatusInfo
         {
             Phase = Str(e, "phase") ?? PodPhases.Pending,
-            Conditions = Array(e, "conditions").Select(c => new PodCondition(
+            Conditions = Map(e, "conditions", c => new PodCondition(
                 Str(c, "type") ?? "", Str(c, "status") ?? "", Str(c, "reason"), Str(c, "message"),
-                TimeOf(c, "lastTransitionTime") ?? DateTimeOffset.MinValue)).ToArray(),
+                TimeOf(c, "lastTransitionTime") ?? DateTimeOffset.MinValue)),
             Message = Str(e, "message"),
             Reason = Str(e, "reason"),
             HostIP = Str(e, "hostIP") ?? "",
             PodIP = Str(e, "podIP") ?? "",
             StartTime = TimeOf(e, "startTime"),
-            InitContainerStatuses = Array(e, "initContainerStatuses").Select(ReadContainerStatus).ToArray(),
-            ContainerStatuses = Array(e, "containerStatuses").Select(ReadContainerStatus).ToArray(),
+            InitContainerStatuses = Map(e, "initContainerStatuses", ReadContainerStatus),
+            ContainerStatuses = Map(e, "containerStatuses", ReadContainerStatus),
             Deleting = e.TryGetProperty("podshimDeleting", out var d) && d.ValueKind == JsonValueKind.True,
         };
     }
@@ -190,6 +190,19 @@ public static class PodStatusJson
         w.WriteEndArray();
     }
 
+    /// <summary>A JSON array mapped item by item. A plain loop: LINQ over the JsonElement struct would be JIT-compiled at every
+    /// CLI start (ReadyToRun cannot share that instantiation), which `get pods` pays for.</summary>
+    private static T[] Map<T>(JsonElement e, string name, Func<JsonElement, T> map) where T : class
+    {
+        if (!e.TryGetProperty(name, out var a) || a.ValueKind != JsonValueKind.Array)
+            return [];
+        var result = new T[a.GetArrayLength()];
+        int i = 0;
+        foreach (JsonElement item in a.EnumerateArray())
+            result[i++] = map(item);
+        return result;
+    }
+
     private static IEnumerable<JsonElement> Array(JsonElement e, string name) =>
         e.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array ? a.EnumerateArray() : [];
 
@@ -204,6 +217,6 @@ public static class PodStatusJson
         var s = Str(e, name);
         if (s is null)
             return null;
-        return DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        return PodShim.Runtime.State.Rfc3339.Parse(s);
     }
 }

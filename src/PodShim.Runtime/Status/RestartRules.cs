@@ -52,6 +52,16 @@ public sealed class BackOffPolicy
     /// <summary>The last delay returned by <see cref="NextDelay"/> (zero before the first call).</summary>
     public TimeSpan Current { get; private set; }
 
+    /// <summary>The delay the next call would return (before the 600 s reset rule): saved for recovery.</summary>
+    public TimeSpan Upcoming => _next;
+
+    /// <summary>Puts back a saved state (<see cref="Current"/>, <see cref="Upcoming"/>): a recovered supervisor goes on with the sequence.</summary>
+    public void Restore(TimeSpan current, TimeSpan upcoming)
+    {
+        Current = current;
+        _next = upcoming;
+    }
+
     /// <summary>Forgets the history: the next delay is 0 (a new pod sandbox, a new pod).</summary>
     public void Reset()
     {

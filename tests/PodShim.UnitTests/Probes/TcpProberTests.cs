@@ -227,7 +227,9 @@ public class TcpProberTests(ITestOutputHelper output)
         output.WriteLine($"{N} TCP probes: {ok} ok, {sw.Elapsed.TotalMicroseconds / N:F1} µs/probe, " +
             $"{(double)probeBytes / N:F1} B/probe allocated, of which the socket factory {(double)factoryBytes / N:F1} B/probe " +
             $"(prober's own: {(double)(probeBytes - factoryBytes) / N:F1} B/probe)");
-        Assert.Equal(N, ok);
+        // Loopback connects to the in-test listener: on a loaded machine its accept queue can overflow for a moment
+        // and a SYN waits past the 1 s timeout, so a handful of the 10 000 may fail. The figure is the allocation.
+        Assert.InRange(ok, N - N / 1000, N);
         // The prober itself allocates nothing per probe (the sockaddr and messages are cached; fcntl, connect, poll and
         // getsockopt are raw calls); allow under 1 B/probe of slack for one-off runtime allocations.
         Assert.InRange(probeBytes - factoryBytes, long.MinValue, N - 1);
