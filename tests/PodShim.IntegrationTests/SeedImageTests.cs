@@ -73,13 +73,20 @@ public sealed class SeedImageTests : IDisposable
         using Process run = _h.Start(yaml);
         Task<string> stdout = run.StandardOutput.ReadToEndAsync();
         Task<string> stderr = run.StandardError.ReadToEndAsync();
-        PodHarness.WaitFor(() => LogLinesOrNone("init-demo", "check").Length >= 2, "the page from nginx", 60_000);
-        Assert.Equal(["<h1>the page the init container fetched</h1>", "404"], LogLinesOrNone("init-demo", "check"));
-        Assert.Equal(0, _h.Exit("init-demo", "install").ExitCode);
-        // nginx logs to the container's stdout and stderr, as the official image does.
-        PodHarness.WaitFor(() => LogLinesOrNone("init-demo", "nginx").Any(l => l.Contains("\"GET / HTTP/1.1\" 200", StringComparison.Ordinal)), "nginx's access log");
-        Assert.Contains(_h.CriRecords("init-demo", "nginx"), r => r.Split(' ')[1] == "stderr" && r.Contains("open() \"/usr/share/nginx/html/missing\" failed", StringComparison.Ordinal));
-        Delete(run, "init-demo");
+        try
+        {
+            PodHarness.WaitFor(() => LogLinesOrNone("init-demo", "check").Length >= 2, "the page from nginx", 60_000);
+            Assert.Equal(["<h1>the page the init container fetched</h1>", "404"], LogLinesOrNone("init-demo", "check"));
+            Assert.Equal(0, _h.Exit("init-demo", "install").ExitCode);
+            // nginx logs to the container's stdout and stderr, as the official image does (the keeper writes them a moment later).
+            PodHarness.WaitFor(() => LogLinesOrNone("init-demo", "nginx").Any(l => l.Contains("\"GET / HTTP/1.1\" 200", StringComparison.Ordinal)), "nginx's access log");
+            PodHarness.WaitFor(() => LogLinesOrNone("init-demo", "nginx").Length > 0 && _h.CriRecords("init-demo", "nginx").Any(r =>
+                r.Split(' ')[1] == "stderr" && r.Contains("open() \"/usr/share/nginx/html/missing\" failed", StringComparison.Ordinal)), "nginx's error log");
+        }
+        finally
+        {
+            Delete(run, "init-demo");
+        }
         // SIGQUIT (the image's stop signal) makes nginx shut down gracefully; run streamed its stderr.
         Assert.Contains("[nginx] ", stderr.Result);
         Assert.Contains("signal 3 (SIGQUIT) received", stderr.Result);
@@ -92,9 +99,17 @@ public sealed class SeedImageTests : IDisposable
         // Unchanged: without cluster DNS its init container loops, printing what it waits for.
         using Process run = _h.Start(Seed("002-readiness.yaml"));
         Task<string> stdout = run.StandardOutput.ReadToEndAsync();
-        PodHarness.WaitFor(() => LogLinesOrNone("myapp-pod", "init-myservice").Contains("waiting for myservice"), "the init container's loop", 30_000);
-        Assert.Equal("running", ContainerStatus("myapp-pod", "init-myservice", "initContainerStatuses")?.GetProperty("state").EnumerateObject().First().Name);
-        Delete(run, "myapp-pod");
+        try
+        {
+            PodHarness.WaitFor(() => LogLinesOrNone("myapp-pod", "init-myservice").Contains("waiting for myservice"), "the init container's loop", 30_000);
+            // status.json follows the start a moment after the container's first line.
+            PodHarness.WaitFor(() => ContainerStatus("myapp-pod", "init-myservice", "initContainerStatuses")?.GetProperty("state").TryGetProperty("running", out _) == true,
+                "the init container to be running in status.json", 10_000);
+        }
+        finally
+        {
+            Delete(run, "myapp-pod");
+        }
         Assert.Contains("Init:0/1", stdout.Result);
     }
 
@@ -111,14 +126,20 @@ public sealed class SeedImageTests : IDisposable
             """;
         using Process run = _h.Start(yaml);
         Task<string> stdout = run.StandardOutput.ReadToEndAsync();
-        PodHarness.WaitFor(() => ContainerStatus("myapp-pod", "myapp-container")?.GetProperty("ready").GetBoolean() == true, "readiness on /hostname.html", 30_000);
-        PodHarness.WaitFor(() => LogLinesOrNone("myapp-pod", "reader").Length >= 2, "the pages", 30_000);
-        string[] pages = LogLinesOrNone("myapp-pod", "reader");
-        Assert.Equal("myapp-pod", pages[0]);
-        Assert.Equal("Hello MyApp | Version: v1 | <a href=\"hostname.html\">Pod Name</a>", pages[1]);
-        Thread.Sleep(4_000); // a liveness period or so: never restarted
-        Assert.Equal(0, ContainerStatus("myapp-pod", "myapp-container")!.Value.GetProperty("restartCount").GetInt32());
-        Delete(run, "myapp-pod");
+        try
+        {
+            PodHarness.WaitFor(() => ContainerStatus("myapp-pod", "myapp-container")?.GetProperty("ready").GetBoolean() == true, "readiness on /hostname.html", 30_000);
+            PodHarness.WaitFor(() => LogLinesOrNone("myapp-pod", "reader").Length >= 2, "the pages", 30_000);
+            string[] pages = LogLinesOrNone("myapp-pod", "reader");
+            Assert.Equal("myapp-pod", pages[0]);
+            Assert.Equal("Hello MyApp | Version: v1 | <a href=\"hostname.html\">Pod Name</a>", pages[1]);
+            Thread.Sleep(4_000); // a liveness period or so: never restarted
+            Assert.Equal(0, ContainerStatus("myapp-pod", "myapp-container")!.Value.GetProperty("restartCount").GetInt32());
+        }
+        finally
+        {
+            Delete(run, "myapp-pod");
+        }
         Assert.Contains("1/2", stdout.Result);
     }
 }
