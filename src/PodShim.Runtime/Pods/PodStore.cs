@@ -43,8 +43,12 @@ public static class PodStore
             return;
         var pids = new List<string> { paths.HolderPid };
         if (Directory.Exists(paths.ContainersDirectory))
-            pids.AddRange(Directory.EnumerateFiles(paths.ContainersDirectory, "container.pid", SearchOption.AllDirectories)
-                .Where(f => !File.Exists(Path.Combine(Path.GetDirectoryName(f)!, "exit.json"))));
+            // containers/<name>/<attempt>/container.pid only: below an attempt is the container's writable layer,
+            // where a container could plant a "container.pid" naming any host process.
+            pids.AddRange(Directory.EnumerateDirectories(paths.ContainersDirectory)
+                .SelectMany(Directory.EnumerateDirectories)
+                .Select(attempt => Path.Combine(attempt, "container.pid"))
+                .Where(f => File.Exists(f) && !File.Exists(Path.Combine(Path.GetDirectoryName(f)!, "exit.json"))));
         foreach (string file in pids)
         {
             try
