@@ -26,7 +26,7 @@ public sealed class TimerFd : IDisposable
         if (due != Timeout.InfiniteTimeSpan)
         {
             // An all-zero value would disarm the timer: "now" is one nanosecond.
-            spec.Value = ToTimespec(due <= TimeSpan.Zero ? TimeSpan.FromTicks(0) : due, minimumNanoseconds: 1);
+            spec.Value = ToTimespec(due, minimumNanoseconds: 1);
             if (period > TimeSpan.Zero && period != Timeout.InfiniteTimeSpan)
                 spec.Interval = ToTimespec(period, minimumNanoseconds: 1);
         }

@@ -1,3 +1,4 @@
+using PodShim.Runtime.State;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -259,25 +260,17 @@ public sealed class PodHarness : IDisposable
         File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(m => m.StartsWith(Root, StringComparison.Ordinal)).ToList();
 
     /// <summary>Every pid the runtime recorded under this root: holders, keepers, containers.</summary>
-    /// <summary>
-    /// The pid files PodShim writes: pods/*/{name} and pods/*/containers/*/*/{name}. Never a deeper search: a
-    /// container's own files (nginx's /run/nginx.pid says 1) live in its writable layer below the attempt.
-    /// </summary>
+    /// <summary>The pid files PodShim writes: pods/*/{name} and, through <see cref="PodPaths.ExistingAttempts"/>, each
+    /// attempt's (never a container's own files: nginx's /run/nginx.pid in its writable layer says 1).</summary>
     private IEnumerable<string> StateFiles(params string[] names)
     {
         foreach (string pod in Directory.EnumerateDirectories(Path.Combine(Root, "pods")))
         {
-            foreach (string name in names)
-                if (File.Exists(Path.Combine(pod, name)))
-                    yield return Path.Combine(pod, name);
-            string containers = Path.Combine(pod, "containers");
-            if (!Directory.Exists(containers))
-                continue;
-            foreach (string container in Directory.EnumerateDirectories(containers))
-                foreach (string attempt in Directory.EnumerateDirectories(container))
-                    foreach (string name in names)
-                        if (File.Exists(Path.Combine(attempt, name)))
-                            yield return Path.Combine(attempt, name);
+            IEnumerable<string> dirs = new PodPaths(pod).ExistingAttempts().Select(a => a.Directory).Prepend(pod);
+            foreach (string dir in dirs)
+                foreach (string name in names)
+                    if (File.Exists(Path.Combine(dir, name)))
+                        yield return Path.Combine(dir, name);
         }
     }
 

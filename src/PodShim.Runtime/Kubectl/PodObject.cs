@@ -266,13 +266,7 @@ public static class PodObject
 
     private static JsonObject ContainerSecurity(SecurityContext sc)
     {
-        var o = new JsonObject();
-        if (sc.RunAsUser is long uid)
-            o["runAsUser"] = uid;
-        if (sc.RunAsGroup is long gid)
-            o["runAsGroup"] = gid;
-        if (sc.RunAsNonRoot is bool nonRoot)
-            o["runAsNonRoot"] = nonRoot;
+        JsonObject o = Identity(sc.RunAsUser, sc.RunAsGroup, sc.RunAsNonRoot);
         if (sc.ReadOnlyRootFilesystem is bool ro)
             o["readOnlyRootFilesystem"] = ro;
         if (sc.AllowPrivilegeEscalation is bool escalation)
@@ -293,17 +287,24 @@ public static class PodObject
         return o;
     }
 
-    private static JsonObject PodSecurity(PodSecurityContext? sc)
+    /// <summary>The user fields a pod and a container security context share.</summary>
+    private static JsonObject Identity(long? uid, long? gid, bool? nonRoot)
     {
         var o = new JsonObject();
+        if (uid is long u)
+            o["runAsUser"] = u;
+        if (gid is long g)
+            o["runAsGroup"] = g;
+        if (nonRoot is bool n)
+            o["runAsNonRoot"] = n;
+        return o;
+    }
+
+    private static JsonObject PodSecurity(PodSecurityContext? sc)
+    {
         if (sc is null)
-            return o;
-        if (sc.RunAsUser is long uid)
-            o["runAsUser"] = uid;
-        if (sc.RunAsGroup is long gid)
-            o["runAsGroup"] = gid;
-        if (sc.RunAsNonRoot is bool nonRoot)
-            o["runAsNonRoot"] = nonRoot;
+            return new JsonObject();
+        JsonObject o = Identity(sc.RunAsUser, sc.RunAsGroup, sc.RunAsNonRoot);
         if (sc.FsGroup is long fsGroup)
             o["fsGroup"] = fsGroup;
         if (sc.FsGroupChangePolicy is { } policy)

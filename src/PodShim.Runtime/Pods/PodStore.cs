@@ -42,13 +42,7 @@ public static class PodStore
         if (!Directory.Exists(paths.Directory))
             return;
         var pids = new List<string> { paths.HolderPid };
-        if (Directory.Exists(paths.ContainersDirectory))
-            // containers/<name>/<attempt>/container.pid only: below an attempt is the container's writable layer,
-            // where a container could plant a "container.pid" naming any host process.
-            pids.AddRange(Directory.EnumerateDirectories(paths.ContainersDirectory)
-                .SelectMany(Directory.EnumerateDirectories)
-                .Select(attempt => Path.Combine(attempt, "container.pid"))
-                .Where(f => File.Exists(f) && !File.Exists(Path.Combine(Path.GetDirectoryName(f)!, "exit.json"))));
+        pids.AddRange(paths.ExistingAttempts().Where(a => File.Exists(a.ContainerPid) && !File.Exists(a.Exit)).Select(a => a.ContainerPid));
         foreach (string file in pids)
         {
             try

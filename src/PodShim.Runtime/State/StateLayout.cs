@@ -50,6 +50,19 @@ public sealed record PodPaths(string Directory)
     public string VolumesDirectory => Path.Combine(Directory, "volumes");
     public string Volume(string name) => Path.Combine(VolumesDirectory, name);
     public string ContainersDirectory => Path.Combine(Directory, "containers");
+    /// <summary>
+    /// Every attempt directory that exists (containers/&lt;name&gt;/&lt;attempt&gt;), never deeper: below an attempt is
+    /// the container's writable layer, whose files (a planted "container.pid") the runtime must not trust.
+    /// </summary>
+    public IEnumerable<AttemptPaths> ExistingAttempts()
+    {
+        if (!System.IO.Directory.Exists(ContainersDirectory))
+            yield break;
+        foreach (string container in System.IO.Directory.EnumerateDirectories(ContainersDirectory))
+            foreach (string attempt in System.IO.Directory.EnumerateDirectories(container))
+                yield return new AttemptPaths(attempt);
+    }
+
     public AttemptPaths Attempt(string container, int attempt) =>
         new(Path.Combine(ContainersDirectory, container, attempt.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 }
