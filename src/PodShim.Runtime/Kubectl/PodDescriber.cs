@@ -280,7 +280,8 @@ public static class PodDescriber
         }
     }
 
-    private static void PrintMap(PrefixWriter w, string title, IReadOnlyDictionary<string, string> map)
+    /// <summary>kubectl's printLabelsMultiline (also for `describe service`).</summary>
+    internal static void PrintMap(PrefixWriter w, string title, IReadOnlyDictionary<string, string> map)
     {
         w.Write(0, $"{title}:\t");
         if (map.Count == 0)
@@ -300,7 +301,8 @@ public static class PodDescriber
 
     private const int MaxAnnotationLength = 140;
 
-    private static void PrintAnnotations(PrefixWriter w, IReadOnlyDictionary<string, string> annotations)
+    /// <summary>kubectl's printAnnotationsMultiline (also for `describe service`).</summary>
+    internal static void PrintAnnotations(PrefixWriter w, IReadOnlyDictionary<string, string> annotations)
     {
         w.Write(0, "Annotations:\t");
         var keys = annotations.Keys.Where(k => k != "kubectl.kubernetes.io/last-applied-configuration").OrderBy(k => k, StringComparer.Ordinal).ToList();

@@ -15,8 +15,8 @@ public static class ServiceDescriber
         var w = new PrefixWriter(tab);
         w.Write(0, $"Name:\t{s.Name}\n");
         w.Write(0, $"Namespace:\t{s.Namespace}\n");
-        Map(w, "Labels", s.Labels);
-        Map(w, "Annotations", s.Annotations);
+        PodDescriber.PrintMap(w, "Labels", s.Labels);
+        PodDescriber.PrintAnnotations(w, s.Annotations);
         w.Write(0, $"Selector:\t{ServiceTable.FormatLabels(s.Selector).Replace("<none>", "")}\n");
         w.Write(0, $"Type:\t{s.Type}\n");
         if (s.Type != "ExternalName")
@@ -48,24 +48,6 @@ public static class ServiceDescriber
         w.Write(0, "Events:\t<none>\n");
         tab.Flush();
         return text.ToString();
-    }
-
-    private static void Map(PrefixWriter w, string title, IReadOnlyDictionary<string, string> map)
-    {
-        w.Write(0, $"{title}:\t");
-        if (map.Count == 0)
-        {
-            w.Write(0, "<none>\n");
-            return;
-        }
-        bool first = true;
-        foreach (string key in map.Keys.OrderBy(k => k, StringComparer.Ordinal))
-        {
-            if (!first)
-                w.Write(0, "\t");
-            w.Write(0, title == "Annotations" ? $"{key}: {map[key]}\n" : $"{key}={map[key]}\n");
-            first = false;
-        }
     }
 
     private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
