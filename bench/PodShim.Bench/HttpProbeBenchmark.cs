@@ -13,14 +13,17 @@ namespace PodShim.Bench;
 ///     factory creates measured apart (10 000 × new Socket + Dispose);
 ///  2. probes/s and CPU µs per probe (thread CPU time) on one core against a keep-nothing server in another process
 ///     (bench/c/http_loop.c, pinned to the other core), next to a plain C loop (connect+write+read+close) on the same
-///     server and core.
-/// bench/run.sh http [N] (default 20 000 probes for the throughput runs).
+///     server and core;
+///  3. the same with K probes in flight on that one core (K threads pinned to it, each its own prober, as the
+///     supervisor's bounded probe executor runs them), next to K C loops pinned to the same core.
+/// bench/run.sh http [N] [K] (default 20 000 probes for the throughput runs, K = 4, the supervisor's executor size).
 /// </summary>
 internal static partial class HttpProbeBenchmark
 {
     public static int Run(string[] args)
     {
         int n = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
+        int k = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4;
         int cpus = Environment.ProcessorCount;
         int clientCpu = 0, serverCpu = cpus > 1 ? 1 : -1;
 
@@ -44,7 +47,7 @@ internal static partial class HttpProbeBenchmark
             var thread = new Thread(() => figure = Measure(prober, timeout, n, clientCpu, exe, port)) { Name = "http-bench" };
             thread.Start();
             thread.Join();
-            return figure;
+            return figure != 0 ? figure : MeasureConcurrent(spec, timeout, n, k, clientCpu, exe, port);
         }
         finally
         {
@@ -96,6 +99,43 @@ internal static partial class HttpProbeBenchmark
         double cCpuUs = cCpu / n * 1e6;
         Console.WriteLine($"http C loop:       {n} iterations in {cWall:F3} s = {n / cWall:F0}/s; thread CPU {cCpuUs:F1} µs/iteration; failures {f[3]}");
         Console.WriteLine($"http: .NET/C CPU per probe = {dotnetCpuUs / cCpuUs:F2}x; wall rate ratio = {(n / wallSeconds) / (n / cWall):F2}");
+        return 0;
+    }
+
+    /// <summary>K probers on K threads, all pinned to one core: probes per second that core sustains.</summary>
+    private static int MeasureConcurrent(HttpProbeSpec spec, TimeSpan timeout, int n, int k, int cpu, string exe, int port)
+    {
+        using var start = new Barrier(k + 1);
+        var cpuSeconds = new double[k];
+        var failures = new int[k];
+        var threads = new Thread[k];
+        for (int t = 0; t < k; t++)
+        {
+            int index = t, share = n / k + (t < n % k ? 1 : 0);
+            threads[t] = new Thread(() =>
+            {
+                Pin(cpu);
+                using var prober = new HttpProber(spec, NewSocket);
+                for (int i = 0; i < 2_000; i++) prober.Probe(timeout);
+                start.SignalAndWait();
+                double cpu0 = ThreadCpuSeconds();
+                for (int i = 0; i < share; i++)
+                    if (prober.Probe(timeout).Outcome != ProbeOutcome.Success) failures[index]++;
+                cpuSeconds[index] = ThreadCpuSeconds() - cpu0;
+            }) { Name = "http-bench-" + t };
+            threads[t].Start();
+        }
+        start.SignalAndWait();
+        long wall0 = Stopwatch.GetTimestamp();
+        foreach (Thread thread in threads) thread.Join();
+        double wallSeconds = Stopwatch.GetElapsedTime(wall0).TotalSeconds;
+        Console.WriteLine($"http probe (.NET), {k} in flight on cpu {cpu}: {n} probes in {wallSeconds:F3} s = {n / wallSeconds:F0}/s; "
+            + $"CPU {cpuSeconds.Sum() / n * 1e6:F1} µs/probe; failures {failures.Sum()}");
+
+        string[] f = Exec(exe, $"client {cpu} {port} {n} {k}").Trim().Split(' ');
+        double cWall = double.Parse(f[1], CultureInfo.InvariantCulture), cCpu = double.Parse(f[2], CultureInfo.InvariantCulture);
+        Console.WriteLine($"http C loop, {k} in flight on cpu {cpu}: {n} iterations in {cWall:F3} s = {n / cWall:F0}/s; "
+            + $"CPU {cCpu / n * 1e6:F1} µs/iteration; failures {f[3]}");
         return 0;
     }
 

@@ -3,14 +3,18 @@
  *   http_loop server CPU SECONDS   keep-nothing HTTP server on 127.0.0.1:0, pinned to CPU (-1: not pinned);
  *                                  prints its port, then answers every connection: read the request head, write a
  *                                  canned 200, close. Exits after SECONDS (alarm) at the latest.
- *   http_loop client CPU PORT N    N times: socket, SO_LINGER 0, connect, write a probe-like request, read the
- *                                  response, close; pinned to CPU; prints wall and thread CPU time per iteration.
+ *   http_loop client CPU PORT N [K] N times: socket, SO_LINGER 0, connect, write a probe-like request, read the
+ *                                  response, close; pinned to CPU; prints N, wall seconds, CPU seconds, failures.
+ *                                  With K > 1: K processes, all pinned to CPU, share the N iterations (what one core
+ *                                  does while each connection waits for the server); CPU is the children's total.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +70,7 @@ static int serve(int seconds)
     }
 }
 
-static int client(int port, long n)
+static int client(int port, long n, int quiet)
 {
     char request[512];
     int rlen = snprintf(request, sizeof request,
@@ -95,6 +99,26 @@ static int client(int port, long n)
         close(s);
     }
     double wall = now(CLOCK_MONOTONIC) - wall0, cpu = now(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+    if (!quiet) printf("%ld %.6f %.6f %ld\n", n, wall, cpu, failures);
+    return failures > 255 ? 255 : (int)failures;
+}
+
+/* K clients at once on one core; the exit statuses carry each child's failures. */
+static int clients(int port, long n, int k)
+{
+    double wall0 = now(CLOCK_MONOTONIC);
+    for (int i = 0; i < k; i++) {
+        pid_t pid = fork();
+        if (pid < 0) { perror("fork"); return 1; }
+        if (pid == 0) _exit(client(port, n / k + (i < n % k), 1));
+    }
+    long failures = 0;
+    for (int status; wait(&status) > 0;)
+        failures += WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    double wall = now(CLOCK_MONOTONIC) - wall0;
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
     printf("%ld %.6f %.6f %ld\n", n, wall, cpu, failures);
     return 0;
 }
@@ -103,7 +127,11 @@ int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     if (argc == 4 && strcmp(argv[1], "server") == 0) { pin(atoi(argv[2])); return serve(atoi(argv[3])); }
-    if (argc == 5 && strcmp(argv[1], "client") == 0) { pin(atoi(argv[2])); return client(atoi(argv[3]), atol(argv[4])); }
-    fprintf(stderr, "usage: http_loop server CPU SECONDS | client CPU PORT N\n");
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "client") == 0) {
+        pin(atoi(argv[2]));
+        int k = argc == 6 ? atoi(argv[5]) : 1;
+        return k > 1 ? clients(atoi(argv[3]), atol(argv[4]), k) : (client(atoi(argv[3]), atol(argv[4]), 0), 0);
+    }
+    fprintf(stderr, "usage: http_loop server CPU SECONDS | client CPU PORT N [K]\n");
     return 2;
 }
