@@ -53,6 +53,7 @@ public sealed class ContainerInstance : IDisposable
         ContainerCgroup? cgroup = null)
     {
         SpawnedHolder holder = sandbox.Holder ?? throw new InvalidOperationException("the pod's holder is not running");
+        StartupTrace.Mark($"start {container.Name}: planning");
         ContainerLaunch launch = ContainerPlanner.Plan(sandbox.Pod, container, image.Config, sandbox.Hostname, path => ReadImageFile(image, path));
         AttemptPaths paths = sandbox.Paths.Attempt(container.Name, attempt);
         if (Directory.Exists(paths.Directory))
@@ -89,7 +90,9 @@ public sealed class ContainerInstance : IDisposable
             ExitPath = paths.Exit,
         };
 
+        StartupTrace.Mark($"start {container.Name}: spawning");
         SpawnedContainer spawned = SpawnReady(request, paths, cgroup);
+        StartupTrace.Mark($"start {container.Name}: held");
         SafeFdHandle? pidfd = null;
         try
         {
