@@ -159,6 +159,41 @@ public sealed class CliTests : IDisposable
         Assert.Empty(_h.ProcessesOfRoot());
     }
 
+    /// <summary>Only the verb a command line names is built (start-up time): global options may come before it, help
+    /// still lists every verb, and a word that is no verb is still System.CommandLine's error.</summary>
+    [RootFact]
+    public void Global_options_before_the_verb_help_and_unknown_verbs()
+    {
+        static (int Code, string Out, string Err) Raw(params string[] args)
+        {
+            var psi = new ProcessStartInfo(PodHarness.PodshimPath) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string arg in args)
+                psi.ArgumentList.Add(arg);
+            using Process p = Process.Start(psi)!;
+            Task<string> err = p.StandardError.ReadToEndAsync();
+            string output = p.StandardOutput.ReadToEnd();
+            Assert.True(p.WaitForExit(60_000), "podshim " + string.Join(' ', args) + " did not exit");
+            return (p.ExitCode, output, err.Result);
+        }
+
+        var help = Raw("--help");
+        Assert.Equal(0, help.Code);
+        foreach (string verb in new[] { "run", "delete", "version", "image", "apply", "get", "describe", "logs", "exec", "recover" })
+            Assert.Matches($"(?m)^  {verb} ", help.Out);
+
+        Assert.Equal(0, Raw("--root", _h.Root, "--debug", "version").Code);
+        var get = Raw("--root=" + _h.Root, "get", "pods");
+        Assert.Equal((0, "No resources found in default namespace.\n"), (get.Code, get.Err));
+        // "run" as --root's value is not the verb: the verb is get.
+        var runNamedRoot = Raw("--root", Path.Combine(_h.Root, "run"), "get", "pods");
+        Assert.Equal(0, runNamedRoot.Code);
+        Assert.Contains("Usage:", Raw("run", "--help").Out);
+
+        var unknown = Raw("--root", _h.Root, "frobnicate");
+        Assert.NotEqual(0, unknown.Code);
+        Assert.Contains("frobnicate", unknown.Err);
+    }
+
     [RootFact]
     public void Logs_errors_are_kubectls()
     {
