@@ -25,7 +25,12 @@ public sealed record CgroupHierarchy(string? Root, string? Reason)
             return new CgroupHierarchy(null, "no cgroup2 filesystem is mounted (a cgroup v1 host)");
         string? firstReason = null;
         // /sys/fs/cgroup first: that is where a pure v2 host has it.
-        foreach ((string mountPoint, bool readOnly) in mounts.OrderBy(m => m.MountPoint == "/sys/fs/cgroup" ? 0 : 1))
+        var ordered = new List<(string MountPoint, bool ReadOnly)>(mounts.Count);
+        foreach (bool atUsualPlace in (ReadOnlySpan<bool>)[true, false])
+            foreach ((string MountPoint, bool ReadOnly) m in mounts)
+                if ((m.MountPoint == "/sys/fs/cgroup") == atUsualPlace)
+                    ordered.Add(m);
+        foreach ((string mountPoint, bool readOnly) in ordered)
         {
             string? reason = Check(mountPoint, readOnly, fs);
             if (reason is null)

@@ -17,7 +17,11 @@ public sealed record ClusterDnsOptions
     public string ClusterDomain { get; init; } = "cluster.local";
 
     /// <summary>Where each pod's resolver listens, inside the pod, and its nameserver (kubelet --cluster-dns): 10.96.0.10.</summary>
-    public IPAddress ResolverAddress { get; init; } = IPAddress.Parse(ClusterIPRange.DnsServiceIP);
+    public IPAddress ResolverAddress { get; init; } = ClusterIPRange.ToAddress(ClusterIPRange.DnsServiceAddress);
+
+    /// <summary><see cref="ResolverAddress"/> as text (IPv4 formatted by hand: IPAddress.ToString is generic code left to the JIT).</summary>
+    public string ResolverText => ResolverAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+        ? ClusterIPRange.Format(ClusterIPRange.ToUInt32(ResolverAddress)) : ResolverAddress.ToString();
 
     /// <summary>The node's resolv.conf (kubelet --resolv-conf): dnsPolicy Default, the node's search domains, default upstreams.</summary>
     public string NodeResolvConf { get; init; } = "/etc/resolv.conf";

@@ -140,7 +140,7 @@ public sealed class PodSandbox : IDisposable
             ? EtcFiles.NodeHosts(Pod)
             : EtcFiles.ManagedHosts(Pod, Hostname, [EtcFiles.PodAddressStandIn]));
         var dnsWarnings = new List<string>();
-        ResolverConfig resolver = PodResolvConf.Form(Pod, _dns.ReadNodeConfig(), _dns.ResolverAddress.ToString(), _dns.ClusterDomain, dnsWarnings);
+        ResolverConfig resolver = PodResolvConf.Form(Pod, _dns.ReadNodeConfig(), _dns.ResolverText, _dns.ClusterDomain, dnsWarnings);
         File.WriteAllText(Path.Combine(Paths.Etc, "resolv.conf"), resolver.Render());
         DnsWarnings = dnsWarnings;
         _volumes = PodVolumes.Prepare(Pod, Paths, _sys, NodeInfo.Host(), _mounts.Add);

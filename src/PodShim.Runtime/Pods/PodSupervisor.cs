@@ -84,6 +84,7 @@ public sealed partial class PodSupervisor : IPodRuntime, IEventRecorder, IDispos
     /// </summary>
     public PodStatusInfo Run(CancellationToken terminate, Func<TimeSpan?> grace)
     {
+        StartupTrace.Mark("supervisor running");
         _podCgroup = CgroupSetup.CreatePodCgroup(_pod, Cgroups, _sys, this);
         StartupTrace.Mark("creating sandbox");
         if (!WaitForVolumes(terminate))
@@ -94,6 +95,7 @@ public sealed partial class PodSupervisor : IPodRuntime, IEventRecorder, IDispos
         using var storage = new EmptyDirMonitor(_pod, _paths, TimeProvider.System, message => Lifecycle.Post(new PodEvicted(message)));
         WatchHolder(_sandbox);
         using CancellationTokenRegistration registration = terminate.Register(() => Lifecycle.Post(new TerminateRequested(grace())));
+        StartupTrace.Mark("lifecycle starting");
         Lifecycle.Start();
         while (!Lifecycle.IsFinished)
         {
@@ -328,7 +330,7 @@ public sealed partial class PodSupervisor : IPodRuntime, IEventRecorder, IDispos
             using (var w = new Utf8JsonWriter(buffer))
             {
                 w.WriteStartObject();
-                w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+                w.WriteString("time", UtcText.Milliseconds(DateTimeOffset.UtcNow));
                 w.WriteString("container", p.Container);
                 w.WriteNumber("attempt", p.Attempt);
                 w.WriteString("probe", p.Kind.ToString());
@@ -520,7 +522,7 @@ public sealed partial class PodSupervisor : IPodRuntime, IEventRecorder, IDispos
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+            w.WriteString("time", UtcText.Milliseconds(DateTimeOffset.UtcNow));
             w.WriteString("type", type);
             w.WriteString("reason", reason);
             w.WriteString("message", message);

@@ -29,6 +29,15 @@ public static class ClusterIPRange
 
     public static bool IsAllocatable(uint ip) => ip > Network && ip < Network + Size - 1;
 
+    /// <remarks>From the number, not by parsing text: IPAddress's parser is generic code ReadyToRun leaves to the JIT,
+    /// and every pod's start builds this address.</remarks>
+    public static IPAddress ToAddress(uint ip)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, ip);
+        return new IPAddress(bytes);
+    }
+
     public static uint ToUInt32(IPAddress address)
     {
         Span<byte> bytes = stackalloc byte[4];

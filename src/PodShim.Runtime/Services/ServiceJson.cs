@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using PodShim.Manifest;
 
+using PodShim.Runtime.State;
+
 namespace PodShim.Runtime.Services;
 
 /// <summary>
@@ -25,7 +27,7 @@ public static class ServiceJson
             w.WriteString("name", s.Name);
             w.WriteString("namespace", s.Namespace);
             w.WriteString("uid", s.Uid);
-            w.WriteString("creationTimestamp", s.CreationTimestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            w.WriteString("creationTimestamp", UtcText.Seconds(s.CreationTimestamp));
             Map(w, "labels", s.Labels);
             Map(w, "annotations", s.Annotations);
             w.WriteEndObject();

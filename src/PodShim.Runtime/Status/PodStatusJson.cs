@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
+using PodShim.Runtime.State;
+
 namespace PodShim.Runtime.Status;
 
 /// <summary>
@@ -87,8 +89,7 @@ public static class PodStatusJson
     }
 
     /// <summary>RFC 3339, UTC, seconds: <c>2026-11-22T06:14:00Z</c> (metav1.Time).</summary>
-    public static string Time(DateTimeOffset t) =>
-        t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    public static string Time(DateTimeOffset t) => UtcText.Seconds(t);
 
     private static void Statuses(Utf8JsonWriter w, string name, IReadOnlyList<ContainerStatusInfo> list)
     {

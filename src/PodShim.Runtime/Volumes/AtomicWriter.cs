@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using PodShim.Runtime.State;
+
 namespace PodShim.Runtime.Volumes;
 
 /// <summary>One file of an API-data volume (downward API, projected, service account): path below the volume, content, mode.</summary>
@@ -18,7 +20,7 @@ public static class AtomicWriter
     public static void Write(string volumeDir, IReadOnlyList<VolumeFile> files, DateTimeOffset now)
     {
         Directory.CreateDirectory(volumeDir);
-        string stamp = ".." + now.UtcDateTime.ToString("yyyy_MM_dd_HH_mm_ss.", CultureInfo.InvariantCulture)
+        string stamp = ".." + UtcText.Underscored(now) + "."
             + Random.Shared.Next(0, 1_000_000_000).ToString("D9", CultureInfo.InvariantCulture);
         string tsDir = Path.Combine(volumeDir, stamp);
         Directory.CreateDirectory(tsDir);

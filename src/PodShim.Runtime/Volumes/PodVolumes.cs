@@ -160,6 +160,28 @@ public sealed class PodVolumes
     private static string Normalize(string path) => "/" + string.Join('/', path.Split('/', StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>Parents before children (containerd orders mounts by the depth of their target), otherwise as listed.</summary>
-    public static IReadOnlyList<MountRequest> Ordered(IEnumerable<MountRequest> mounts) =>
-        mounts.Select((m, i) => (m, i)).OrderBy(x => Normalize(x.m.Target).Count(c => c == '/')).ThenBy(x => x.i).Select(x => x.m).ToList();
+    /// <remarks>An insertion sort (a handful of mounts): stable without LINQ's generic sorter over tuples, which
+    /// ReadyToRun does not precompile and every container start would pay the JIT for.</remarks>
+    public static IReadOnlyList<MountRequest> Ordered(IEnumerable<MountRequest> mounts)
+    {
+        var ordered = new List<MountRequest>(mounts);
+        var depths = new List<int>(ordered.Count);
+        foreach (MountRequest m in ordered)
+            depths.Add(Depth(m.Target));
+        for (int i = 1; i < ordered.Count; i++)
+        {
+            MountRequest mount = ordered[i];
+            int depth = depths[i], j = i - 1;
+            for (; j >= 0 && depths[j] > depth; j--)
+            {
+                ordered[j + 1] = ordered[j];
+                depths[j + 1] = depths[j];
+            }
+            ordered[j + 1] = mount;
+            depths[j + 1] = depth;
+        }
+        return ordered;
+    }
+
+    private static int Depth(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries).Length;
 }

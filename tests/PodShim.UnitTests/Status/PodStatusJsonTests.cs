@@ -105,6 +105,17 @@ public class PodStatusJsonTests
     {
         var t = new DateTimeOffset(2026, 11, 22, 8, 14, 0, 987, TimeSpan.FromHours(2));
         Assert.Equal("2026-11-22T06:14:00Z", PodStatusJson.Time(t));
+        // Written by hand: every field zero-padded, a day and a year crossed by the offset, the same text .NET's format gives.
+        var early = new DateTimeOffset(999, 1, 1, 1, 2, 3, TimeSpan.FromHours(5));
+        Assert.Equal("0998-12-31T20:02:03Z", PodStatusJson.Time(early));
+        var random = new Random(7);
+        for (int i = 0; i < 1000; i++)
+        {
+            var any = new DateTimeOffset(random.NextInt64(DateTimeOffset.MinValue.Ticks + TimeSpan.TicksPerDay, DateTimeOffset.MaxValue.Ticks - TimeSpan.TicksPerDay), TimeSpan.Zero);
+            Assert.Equal(any.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture), PodStatusJson.Time(any));
+            Assert.Equal(any.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture), PodShim.Runtime.State.UtcText.Milliseconds(any));
+            Assert.Equal(any.ToString("yyyy_MM_dd_HH_mm_ss", System.Globalization.CultureInfo.InvariantCulture), PodShim.Runtime.State.UtcText.Underscored(any));
+        }
         var back = PodStatusJson.Parse(PodStatusJson.Serialize(new PodStatusInfo { StartTime = t }));
         Assert.Equal(new DateTimeOffset(2026, 11, 22, 6, 14, 0, TimeSpan.Zero), back.StartTime);
         Assert.Equal(TimeSpan.Zero, back.StartTime!.Value.Offset);

@@ -31,6 +31,16 @@ public sealed class VolumeTests : IDisposable
     // ---- /etc/hosts ----
 
     [Fact]
+    public void Mounts_are_ordered_parents_first_otherwise_as_listed()
+    {
+        static MountRequest M(string target) => new("/src" + target, target, null, 0, null);
+        var listed = new[] { M("/data/a/b"), M("/data"), M("/etc/hosts"), M("/data/a"), M("/x/"), M("//y"), M("/data/c") };
+        string[] ordered = PodVolumes.Ordered(listed).Select(m => m.Target).ToArray();
+        Assert.Equal(["/data", "/x/", "//y", "/etc/hosts", "/data/a", "/data/c", "/data/a/b"], ordered);
+        Assert.Empty(PodVolumes.Ordered([]));
+    }
+
+    [Fact]
     public void ManagedHostsIsTheKubeletsFile()
     {
         Pod pod = Load("""
