@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using PodShim.Interop;
 using PodShim.Runtime.Probes;
 using PodShim.Runtime.Probes.Http;
 
@@ -9,8 +9,8 @@ namespace PodShim.Bench;
 
 /// <summary>
 /// HTTP probe figures (issue 5), measured, never asserted, loopback only:
-///  1. bytes allocated per probe over 10 000 probes (GC.GetAllocatedBytesForCurrentThread), with the socket the
-///     factory creates measured apart (10 000 × new Socket + Dispose);
+///  1. bytes allocated per probe over 10 000 HTTP probes and over 10 000 TCP probes of the same server
+///     (GC.GetAllocatedBytesForCurrentThread), in total: the socket factory's raw descriptor included;
 ///  2. probes/s and CPU µs per probe (thread CPU time) on one core against a keep-nothing server in another process
 ///     (bench/c/http_loop.c, pinned to the other core), next to a plain C loop (connect+write+read+close) on the same
 ///     server and core;
@@ -40,7 +40,7 @@ internal static partial class HttpProbeBenchmark
             Console.WriteLine($"http: keep-nothing server (C, pid {server.Id}, cpu {serverCpu}) on 127.0.0.1:{port}; client on cpu {clientCpu}; {cpus} cpus");
 
             var spec = new HttpProbeSpec("HTTP", "127.0.0.1", port, "/", []);
-            using var prober = new HttpProber(spec, NewSocket);
+            using var prober = new HttpProber(spec, HostSocket.OpenStream);
             TimeSpan timeout = TimeSpan.FromSeconds(1);
 
             int figure = 0;
@@ -57,8 +57,6 @@ internal static partial class HttpProbeBenchmark
         }
     }
 
-    private static Socket NewSocket(AddressFamily family) => new(family, SocketType.Stream, ProtocolType.Tcp);
-
     private static int Measure(HttpProber prober, TimeSpan timeout, int n, int cpu, string exe, int port)
     {
         Pin(cpu);
@@ -69,18 +67,28 @@ internal static partial class HttpProbeBenchmark
             if (r.Outcome != ProbeOutcome.Success) { Console.Error.WriteLine($"http: warm-up probe {i}: {r}"); return 1; }
         }
 
-        // 1. Allocation.
+        // 1. Allocation, everything included (the factory's descriptor is a raw fd: no Socket object).
         const int allocN = 10_000;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < allocN; i++) NewSocket(AddressFamily.InterNetwork).Dispose();
-        long socketBytes = GC.GetAllocatedBytesForCurrentThread() - before;
         int failures = 0;
-        before = GC.GetAllocatedBytesForCurrentThread();
+        long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < allocN; i++)
             if (prober.Probe(timeout).Outcome != ProbeOutcome.Success) failures++;
         long probeBytes = GC.GetAllocatedBytesForCurrentThread() - before;
-        Console.WriteLine($"http alloc: {allocN} probes: {(double)probeBytes / allocN:F1} B/probe in total; the factory's socket alone "
-            + $"(new Socket + Dispose) {(double)socketBytes / allocN:F1} B; the prober's own {(double)(probeBytes - socketBytes) / allocN:F1} B/probe; failures {failures}");
+        Console.WriteLine($"http alloc: {allocN} probes: {(double)probeBytes / allocN:F1} B/probe in total ({probeBytes} B); failures {failures}");
+
+        // The same for TCP probes of the same server (it accepts and closes; the probe connects and resets).
+        var tcp = new TcpProber("127.0.0.1", port, HostSocket.OpenStream);
+        for (int i = 0; i < 2_000; i++)
+        {
+            ProbeResult r = tcp.Probe(timeout);
+            if (r.Outcome != ProbeOutcome.Success) { Console.Error.WriteLine($"tcp: warm-up probe {i}: {r}"); return 1; }
+        }
+        failures = 0;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < allocN; i++)
+            if (tcp.Probe(timeout).Outcome != ProbeOutcome.Success) failures++;
+        probeBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        Console.WriteLine($"tcp alloc: {allocN} probes: {(double)probeBytes / allocN:F1} B/probe in total ({probeBytes} B); failures {failures}");
 
         // 2. Throughput and CPU, then the C loop on the same core and server.
         failures = 0;
@@ -115,7 +123,7 @@ internal static partial class HttpProbeBenchmark
             threads[t] = new Thread(() =>
             {
                 Pin(cpu);
-                using var prober = new HttpProber(spec, NewSocket);
+                using var prober = new HttpProber(spec, HostSocket.OpenStream);
                 for (int i = 0; i < 2_000; i++) prober.Probe(timeout);
                 start.SignalAndWait();
                 double cpu0 = ThreadCpuSeconds();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using PodShim.Interop;
 using PodShim.Manifest;
 using PodShim.Runtime.Lifecycle;
 using PodShim.Runtime.Probes;
@@ -50,7 +51,7 @@ internal static class ProbeScheduleBenchmark
         // The clock PodSupervisor gives its ProbeManager in production.
         using var manager = new ProbeManager(PreciseTimeProvider.Instance, (c, attempt, probe) =>
         {
-            var prober = new TcpProber("127.0.0.1", port, family => new Socket(family, SocketType.Stream, ProtocolType.Tcp));
+            var prober = new TcpProber("127.0.0.1", port, HostSocket.OpenStream);
             return timeout =>
             {
                 ProbeResult r = prober.Probe(timeout);

@@ -41,6 +41,10 @@ public static unsafe class Posix
         }
     }
 
+    /// <summary>close(2) of a raw descriptor the caller owns (a probe's socket). Its result is not checked: Linux
+    /// releases the descriptor even when close reports an error, so there is nothing to retry or undo.</summary>
+    public static void Close(int fd) => _ = Interop.Close(fd);
+
     /// <summary>Reads what is available (blocking until something or EOF). Returns 0 at EOF.</summary>
     public static int Read(SafeFdHandle fd, Span<byte> buffer)
     {

@@ -489,8 +489,7 @@ public sealed partial class PodSupervisor : IPodRuntime, IEventRecorder, IDispos
 
     private Func<TimeSpan, ProbeResult> ProberFor(Container container, int attempt, Probe probe) =>
         ProbeFactory.Create(container, probe,
-            family => NetnsSocket.Create((_sandbox ?? throw new InvalidOperationException("no sandbox")).Holder!.Pidfd,
-                family, SocketType.Stream, ProtocolType.Tcp),
+            family => NetnsSocket.OpenStream((_sandbox ?? throw new InvalidOperationException("no sandbox")).Holder!.Pidfd, family),
             () => _instances.TryGetValue((container.Name, attempt), out ContainerInstance? instance) && instance.ContainerPidfd is not null
                 ? instance.ExecRequest(probe.Exec!.Command, Path.Combine(_binDirectory, "podshim-keeper"))
                 : null);

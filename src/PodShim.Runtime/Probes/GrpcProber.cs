@@ -26,12 +26,12 @@ public sealed class GrpcProber
     private readonly string _host;
     private readonly int _port;
     private readonly string _service;
-    private readonly Func<AddressFamily, Socket> _socketFactory;
+    private readonly ProbeSocketFactory _socketFactory;
     private readonly string _addr;     // host:port as Go's net.JoinHostPort writes it
     private readonly Uri _uri;
     private readonly byte[] _requestFrame;
 
-    public GrpcProber(string host, int port, string? service, Func<AddressFamily, Socket> socketFactory)
+    public GrpcProber(string host, int port, string? service, ProbeSocketFactory socketFactory)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(socketFactory);
@@ -198,16 +198,28 @@ public sealed class GrpcProber
             }
         }
         string dial = $"dial tcp {TcpProber.JoinHostPort(address.ToString(), _port)}: ";
-        Socket socket;
+        int fd;
         try
         {
-            socket = _socketFactory(address.AddressFamily);
+            fd = _socketFactory(address.AddressFamily);
         }
         catch (Exception e)
         {
             state.FactoryFailed = true;
             state.Error = dial + "socket: " + e.Message;
             throw new HttpRequestException(state.Error, e);
+        }
+        // HttpClient needs a Stream: the descriptor is wrapped in a Socket, which owns it from here on.
+        var handle = new SafeSocketHandle(fd, ownsHandle: true);
+        Socket socket;
+        try
+        {
+            socket = new Socket(handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
         }
         try
         {

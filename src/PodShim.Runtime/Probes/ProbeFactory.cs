@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using PodShim.Interop;
 using PodShim.Manifest;
 using PodShim.Runtime.Probes.Http;
@@ -13,7 +12,7 @@ namespace PodShim.Runtime.Probes;
 public static class ProbeFactory
 {
     public static Func<TimeSpan, ProbeResult> Create(Container container, Probe probe,
-        Func<AddressFamily, Socket> podSocket, Func<ExecRequest?> execRequest)
+        ProbeSocketFactory podSocket, Func<ExecRequest?> execRequest)
     {
         if (probe.Exec is { } exec)
         {

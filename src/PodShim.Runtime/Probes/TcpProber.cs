@@ -2,24 +2,26 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using PodShim.Interop;
 
 namespace PodShim.Runtime.Probes;
 
 /// <summary>A tcpSocket probe as the kubelet runs it (DoTCPProbe): success iff a connection to host:port is
 /// established within the timeout; the socket is closed at once. Failures carry Go's dial error text
 /// ("dial tcp 127.0.0.1:80: connect: connection refused", "dial tcp 127.0.0.1:80: i/o timeout").</summary>
-/// <remarks>The socket comes from the factory (in the pod: ps_socket_in_netns); the connect is a raw non-blocking
-/// connect(2) + poll(2) on its fd, and SO_LINGER {on, 0} makes the close an RST, so probe sockets never sit in
-/// TIME_WAIT (the kubelet ran out of ephemeral ports at ~600 probes/s without it). The sockaddr and the common
-/// messages are built once, so a probe allocates nothing but what the factory allocates for the socket.
-/// A factory that throws (the pod's network namespace is gone) gives <see cref="ProbeOutcome.Error"/>.</remarks>
+/// <remarks>The socket is a raw descriptor from the factory (in the pod: ps_socket_in_netns), owned by the probe
+/// and closed with close(2) before it returns; the connect is a raw non-blocking connect(2) + poll(2) on it, and
+/// SO_LINGER {on, 0} makes the close an RST, so probe sockets never sit in TIME_WAIT (the kubelet ran out of
+/// ephemeral ports at ~600 probes/s without it). The sockaddr and the common messages are built once, so a probe
+/// to an IP address allocates nothing. A factory that throws (the pod's network namespace is gone) gives
+/// <see cref="ProbeOutcome.Error"/>.</remarks>
 public sealed partial class TcpProber
 {
     private const int SOL_SOCKET = 1, SO_ERROR = 4, SO_LINGER = 13;
     private const int EINTR = 4, EINPROGRESS = 115, EAGAIN = 11;
     private const short POLLOUT = 0x4;
 
-    private readonly Func<AddressFamily, Socket> _socketFactory;
+    private readonly ProbeSocketFactory _socketFactory;
     private readonly string _host;
     private readonly int _port;
     private readonly IPAddress? _address;      // null: a host name, resolved at each probe as Go's dialer does
@@ -28,7 +30,7 @@ public sealed partial class TcpProber
     private readonly string _refused;
     private readonly string _timedOut;
 
-    public TcpProber(string host, int port, Func<AddressFamily, Socket> socketFactory)
+    public TcpProber(string host, int port, ProbeSocketFactory socketFactory)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(socketFactory);
@@ -76,18 +78,18 @@ public sealed partial class TcpProber
             prefix = $"dial tcp {JoinHostPort(address.ToString(), _port)}: ";
         }
 
-        Socket socket;
+        int fd;
         try
         {
-            socket = _socketFactory(address.AddressFamily);
+            fd = _socketFactory(address.AddressFamily);
         }
         catch (Exception e)
         {
             return new ProbeResult(ProbeOutcome.Error, prefix + "socket: " + e.Message);
         }
-        using (socket)
+        try
         {
-            int errno = Connect(socket, sockaddr!, deadline);
+            int errno = Connect(fd, sockaddr!, deadline);
             if (errno == 0)
                 return new ProbeResult(ProbeOutcome.Success);
             if (errno == -1)
@@ -96,63 +98,53 @@ public sealed partial class TcpProber
                 return new ProbeResult(ProbeOutcome.Failure, _refused);
             return new ProbeResult(ProbeOutcome.Failure, prefix + "connect: " + Errno.Text(errno));
         }
+        finally
+        {
+            Posix.Close(fd);
+        }
     }
 
     /// <summary>0 when connected, -1 on timeout, else the errno of the failed connect.</summary>
-    private static unsafe int Connect(Socket socket, byte[] sockaddr, long deadline)
+    private static unsafe int Connect(int fd, byte[] sockaddr, long deadline)
     {
-        Span<byte> linger = stackalloc byte[8];            // struct linger { int l_onoff; int l_linger; } = {1, 0}
-        BinaryPrimitives.WriteInt32LittleEndian(linger, 1);
-        BinaryPrimitives.WriteInt32LittleEndian(linger[4..], 0);
-        socket.SetRawSocketOption(SOL_SOCKET, SO_LINGER, linger);
+        var linger = new Native.Linger { OnOff = 1, Seconds = 0 };
+        if (Native.SetSockOpt(fd, SOL_SOCKET, SO_LINGER, &linger, (uint)sizeof(Native.Linger)) < 0)
+            return Marshal.GetLastPInvokeError();
+        // O_NONBLOCK through fcntl(2) on the descriptor: no Socket object, nothing allocated.
+        int flags = Native.Fcntl(fd, Native.F_GETFL, 0);
+        if (flags < 0 || Native.Fcntl(fd, Native.F_SETFL, flags | Native.O_NONBLOCK) < 0)
+            return Marshal.GetLastPInvokeError();
 
-        SafeSocketHandle handle = socket.SafeHandle;
-        bool added = false;
-        try
+        int rc;
+        fixed (byte* sa = sockaddr)
+            rc = Native.Connect(fd, sa, (uint)sockaddr.Length);
+        if (rc == 0)
+            return 0;
+        int err = Marshal.GetLastPInvokeError();
+        if (err != EINPROGRESS && err != EAGAIN && err != EINTR)
+            return err;
+
+        var pfd = new Native.PollFd { Fd = fd, Events = POLLOUT };
+        while (true)
         {
-            handle.DangerousAddRef(ref added);
-            int fd = (int)handle.DangerousGetHandle();
-            // O_NONBLOCK through fcntl(2) itself: Socket.Blocking = false allocates (~220 B) per socket.
-            int flags = Native.Fcntl(fd, Native.F_GETFL, 0);
-            if (flags < 0 || Native.Fcntl(fd, Native.F_SETFL, flags | Native.O_NONBLOCK) < 0)
-                return Marshal.GetLastPInvokeError();
-
-            int rc;
-            fixed (byte* sa = sockaddr)
-                rc = Native.Connect(fd, sa, (uint)sockaddr.Length);
-            if (rc == 0)
-                return 0;
-            int err = Marshal.GetLastPInvokeError();
-            if (err != EINPROGRESS && err != EAGAIN && err != EINTR)
+            long left = deadline == long.MaxValue ? -1 : deadline - Environment.TickCount64;
+            if (deadline != long.MaxValue && left <= 0)
+                return -1;
+            int n = Native.Poll(&pfd, 1, (int)Math.Min(left, int.MaxValue));
+            if (n > 0)
+                break;
+            if (n == 0)
+                return -1;
+            err = Marshal.GetLastPInvokeError();
+            if (err != EINTR)
                 return err;
-
-            var pfd = new Native.PollFd { Fd = fd, Events = POLLOUT };
-            while (true)
-            {
-                long left = deadline == long.MaxValue ? -1 : deadline - Environment.TickCount64;
-                if (deadline != long.MaxValue && left <= 0)
-                    return -1;
-                int n = Native.Poll(&pfd, 1, (int)Math.Min(left, int.MaxValue));
-                if (n > 0)
-                    break;
-                if (n == 0)
-                    return -1;
-                err = Marshal.GetLastPInvokeError();
-                if (err != EINTR)
-                    return err;
-            }
-
-            int soError = 0;
-            uint len = sizeof(int);
-            if (Native.GetSockOpt(fd, SOL_SOCKET, SO_ERROR, &soError, &len) < 0)
-                return Marshal.GetLastPInvokeError();
-            return soError;
         }
-        finally
-        {
-            if (added)
-                handle.DangerousRelease();
-        }
+
+        int soError = 0;
+        uint len = sizeof(int);
+        if (Native.GetSockOpt(fd, SOL_SOCKET, SO_ERROR, &soError, &len) < 0)
+            return Marshal.GetLastPInvokeError();
+        return soError;
     }
 
     /// <summary>struct sockaddr_in / sockaddr_in6, as connect(2) takes it.</summary>
@@ -225,8 +217,19 @@ public sealed partial class TcpProber
         [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
         public static partial int Poll(PollFd* fds, nuint nfds, int timeoutMs);
 
+        /// <summary>struct linger: {1, 0} makes close(2) reset the connection instead of lingering in TIME_WAIT.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        public struct Linger
+        {
+            public int OnOff;
+            public int Seconds;
+        }
+
         [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
         public static partial int GetSockOpt(int fd, int level, int name, void* value, uint* len);
+
+        [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+        public static partial int SetSockOpt(int fd, int level, int name, void* value, uint len);
 
         // fcntl is variadic; with int arguments the Linux x86-64 and arm64 calling conventions are the same.
         [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]

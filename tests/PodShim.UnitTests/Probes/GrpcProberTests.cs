@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PodShim.Interop;
 using PodShim.Runtime.Probes;
 
 namespace PodShim.UnitTests.Probes;
@@ -87,10 +88,13 @@ public sealed class GrpcHealthServer : IAsyncLifetime
 
 public class GrpcProberTests(GrpcHealthServer server) : IClassFixture<GrpcHealthServer>
 {
+    /// <summary>The probers' socket factory here: a raw TCP socket on the host (the prober wraps it and closes it).</summary>
+    private static int OpenSocket(AddressFamily family) => HostSocket.OpenStream(family);
+
     private static Socket NewSocket(AddressFamily family) => new(family, SocketType.Stream, ProtocolType.Tcp);
 
     private ProbeResult Probe(string? service, double timeoutSeconds = 2) =>
-        new GrpcProber("127.0.0.1", server.Port, service, NewSocket).Probe(TimeSpan.FromSeconds(timeoutSeconds));
+        new GrpcProber("127.0.0.1", server.Port, service, OpenSocket).Probe(TimeSpan.FromSeconds(timeoutSeconds));
 
     [Fact]
     public void Serving_IsSuccess()
@@ -156,7 +160,7 @@ public class GrpcProberTests(GrpcHealthServer server) : IClassFixture<GrpcHealth
         using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         int port = ((IPEndPoint)closed.LocalEndPoint!).Port;
-        ProbeResult r = new GrpcProber("127.0.0.1", port, null, NewSocket).Probe(TimeSpan.FromSeconds(1));
+        ProbeResult r = new GrpcProber("127.0.0.1", port, null, OpenSocket).Probe(TimeSpan.FromSeconds(1));
         Assert.Equal(new ProbeResult(ProbeOutcome.Failure,
             $"error: failed to connect service at \"127.0.0.1:{port}\": dial tcp 127.0.0.1:{port}: connect: connection refused"), r);
     }
@@ -181,7 +185,7 @@ public class GrpcProberTests(GrpcHealthServer server) : IClassFixture<GrpcHealth
             }
             Thread.Sleep(50);
             var sw = Stopwatch.StartNew();
-            ProbeResult r = new GrpcProber("127.0.0.1", port, null, NewSocket).Probe(TimeSpan.FromMilliseconds(400));
+            ProbeResult r = new GrpcProber("127.0.0.1", port, null, OpenSocket).Probe(TimeSpan.FromMilliseconds(400));
             Assert.Equal(new ProbeResult(ProbeOutcome.Failure,
                 $"timeout: failed to connect service \"127.0.0.1:{port}\" within 400ms: context deadline exceeded"), r);
             Assert.InRange(sw.Elapsed, TimeSpan.FromMilliseconds(350), TimeSpan.FromSeconds(2));
@@ -205,7 +209,7 @@ public class GrpcProberTests(GrpcHealthServer server) : IClassFixture<GrpcHealth
     public void NotAGrpcServer_Http404_IsUnimplemented()
     {
         // Kestrel answers 404 for a path it does not map: grpc-go turns that into Unimplemented.
-        ProbeResult r = new GrpcProber("127.0.0.1", server.Port, null, NewSocket).ProbePath("/other.Service/Check", TimeSpan.FromSeconds(1));
+        ProbeResult r = new GrpcProber("127.0.0.1", server.Port, null, OpenSocket).ProbePath("/other.Service/Check", TimeSpan.FromSeconds(1));
         Assert.Equal(ProbeOutcome.Failure, r.Outcome);
         Assert.StartsWith("error: this server does not implement the grpc health protocol (grpc.health.v1.Health): unexpected HTTP status code received from server: 404", r.Message);
     }

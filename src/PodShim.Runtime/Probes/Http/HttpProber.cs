@@ -5,6 +5,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using PodShim.Interop;
 
 namespace PodShim.Runtime.Probes.Http;
 
@@ -17,9 +18,10 @@ namespace PodShim.Runtime.Probes.Http;
 /// "HTTP probe failed with statuscode: N"; transport errors fail with Go's wording (Get "url": …). A body that cannot be
 /// read to its end (or to 10 KiB) is a probe error, which the kubelet does not count.
 /// Plain HTTP allocates nothing per probe in steady state (no redirect, same outcome as before): the request bytes,
-/// the sockaddr and the messages are prepared or cached; buffers come from ArrayPool; the socket is non-blocking and
-/// waited on with poll(2); SO_LINGER 0 makes close send RST so probes leave no TIME_WAIT behind.
-/// HTTPS goes through SslStream with certificate validation off (allocates).
+/// the sockaddr and the messages are prepared or cached; buffers come from ArrayPool; the socket is a raw descriptor
+/// from the factory, owned by the exchange and closed with close(2) when it ends, made non-blocking and waited on with
+/// poll(2); SO_LINGER 0 makes close send RST so probes leave no TIME_WAIT behind.
+/// HTTPS goes through SslStream (over the same descriptor) with certificate validation off (allocates).
 /// </summary>
 public sealed partial class HttpProber : IDisposable
 {
@@ -32,7 +34,7 @@ public sealed partial class HttpProber : IDisposable
     private const int MaxInformational = 5;
 
     private readonly HttpProbeSpec _spec;
-    private readonly Func<AddressFamily, Socket> _socketFactory;
+    private readonly ProbeSocketFactory _socketFactory;
     private readonly HttpProbeRequest _request;
     private readonly string _hostName;          // spec.Host without brackets: what redirects are compared with
     private readonly IPAddress? _address;       // null: a name, resolved per probe
@@ -42,7 +44,7 @@ public sealed partial class HttpProber : IDisposable
     private string _cachedMessage = "";
     private bool _disposed;
 
-    public HttpProber(HttpProbeSpec spec, Func<AddressFamily, Socket> socketFactory)
+    public HttpProber(HttpProbeSpec spec, ProbeSocketFactory socketFactory)
     {
         _spec = spec;
         _socketFactory = socketFactory;
@@ -276,7 +278,7 @@ public sealed partial class HttpProber : IDisposable
         private readonly IPAddress _address;
         private readonly long _deadline;
         private readonly byte[] _body;
-        private Socket? _socket;
+        private int _fd;            // the connection's descriptor, owned here (closed in Dispose); -1: none
         private SslStream? _ssl;
         private int _filled;        // bytes in Buffer
         private int _headLength;    // bytes of the final head at the start of Buffer
@@ -291,6 +293,7 @@ public sealed partial class HttpProber : IDisposable
             _deadline = deadline;
             Buffer = buffer;
             _body = body;
+            _fd = -1;
         }
 
         public readonly string Location() =>
@@ -410,10 +413,10 @@ public sealed partial class HttpProber : IDisposable
 
         public void Dispose()
         {
-            _ssl?.Dispose();
-            _socket?.Dispose();
+            _ssl?.Dispose();    // its FdStream does not own the descriptor
             _ssl = null;
-            _socket = null;
+            if (_fd >= 0) Posix.Close(_fd);
+            _fd = -1;
         }
 
         private string? _lastException;
@@ -440,15 +443,12 @@ public sealed partial class HttpProber : IDisposable
 
         private ProbeResult? Connect(bool firstRequest)
         {
-            Socket socket = _owner._socketFactory(_address.AddressFamily);
-            _socket = socket;
-            Span<byte> option = stackalloc byte[8];
-            option.Clear();
-            option[0] = 1; // struct linger { l_onoff = 1; l_linger = 0 }: close sends RST, no TIME_WAIT
-            socket.SetRawSocketOption(SolSocket, SoLinger, option);
-            // O_NONBLOCK set on the descriptor directly: Socket.Blocking = false would make .NET allocate its async
-            // context per socket. All plain I/O below is recv/send/poll on the descriptor.
-            nint fd = socket.Handle;
+            // A raw descriptor, not a Socket: this exchange owns it until Dispose, and no object is allocated for it.
+            int fd = _owner._socketFactory(_address.AddressFamily);
+            _fd = fd;
+            // struct linger { l_onoff = 1; l_linger = 0 }: close sends RST, no TIME_WAIT.
+            Libc.SetLingerReset(fd);
+            // O_NONBLOCK set on the descriptor directly. All plain I/O below is recv/send/poll on the descriptor.
             Libc.SetNonBlocking(fd);
 
             Span<byte> sockaddr = stackalloc byte[28];
@@ -461,9 +461,7 @@ public sealed partial class HttpProber : IDisposable
                 if ((ready & (PollErr | PollHup)) == 0) errno = 0; // writable and no error: connected, no SO_ERROR call needed
                 else
                 {
-                    Span<byte> so = stackalloc byte[4];
-                    socket.GetRawSocketOption(SolSocket, SoError, so);
-                    errno = BitConverter.ToInt32(so);
+                    errno = Libc.SocketError(fd);
                     if (errno == 0) errno = 111; // hung up without an error: refused
                 }
             }
@@ -511,7 +509,7 @@ public sealed partial class HttpProber : IDisposable
                     return new ProbeResult(ProbeOutcome.Failure, $"Get \"{_target.Url}\": {e.Message}");
                 }
             }
-            nint fd = _socket!.Handle;
+            int fd = _fd;
             while (!request.IsEmpty)
             {
                 int n = Libc.Send(fd, request);
@@ -546,7 +544,7 @@ public sealed partial class HttpProber : IDisposable
                     return 0;
                 }
             }
-            nint fd = _socket!.Handle;
+            int fd = _fd;
             if (waitFirst && Libc.Wait(fd, PollIn, RemainingMs()) == 0) { failure = IoFailure.Timeout; return 0; }
             while (true)
             {
@@ -659,10 +657,39 @@ public sealed partial class HttpProber : IDisposable
         [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
         private static partial int fcntl(nint fd, int command, int argument);
 
+        [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+        private static partial int setsockopt(nint fd, int level, int name, void* value, uint length);
+
+        [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+        private static partial int getsockopt(nint fd, int level, int name, void* value, uint* length);
+
         private const int FSetFl = 4, ONonBlock = 0x800, MsgNoSignal = 0x4000, EIntr = 4;
 
         /// <summary>O_NONBLOCK with one fcntl: a socket's other status flags (O_APPEND, O_ASYNC, …) are not used here.</summary>
         public static void SetNonBlocking(nint fd) => fcntl(fd, FSetFl, ONonBlock);
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct Linger
+        {
+            public int OnOff;
+            public int Seconds;
+        }
+
+        /// <summary>SO_LINGER {on, 0 s}: close(2) sends RST and the socket skips TIME_WAIT. Its result is not checked:
+        /// on a TCP socket it cannot fail, and a descriptor that is not one fails the connect next, which reports it.</summary>
+        public static void SetLingerReset(nint fd)
+        {
+            var linger = new Linger { OnOff = 1, Seconds = 0 };
+            setsockopt(fd, SolSocket, SoLinger, &linger, (uint)sizeof(Linger));
+        }
+
+        /// <summary>The pending error of a socket (SO_ERROR), or the errno of getsockopt itself.</summary>
+        public static int SocketError(nint fd)
+        {
+            int error = 0;
+            uint length = sizeof(int);
+            return getsockopt(fd, SolSocket, SoError, &error, &length) < 0 ? Marshal.GetLastPInvokeError() : error;
+        }
 
         /// <summary>recv(2): bytes read (0 = end of stream) or -errno; EINTR retried.</summary>
         public static int Recv(nint fd, Span<byte> into)

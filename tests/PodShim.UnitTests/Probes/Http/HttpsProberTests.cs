@@ -61,7 +61,7 @@ public class HttpsProberTests
     public void HttpsWithASelfSignedCertificateSucceeds()
     {
         var (port, thread, request) = Serve("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-        using var prober = new HttpProber(new HttpProbeSpec("HTTPS", "127.0.0.1", port, "/secure", []), HttpProberTests.PlainSocket);
+        using var prober = new HttpProber(new HttpProbeSpec("HTTPS", "127.0.0.1", port, "/secure", []), HttpProberTests.OpenSocket);
         Assert.Equal(new ProbeResult(ProbeOutcome.Success), prober.Probe(TimeSpan.FromSeconds(5)));
         thread.Join(5_000);
         Assert.StartsWith($"GET /secure HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n", request());
@@ -72,7 +72,7 @@ public class HttpsProberTests
     public void HttpsFailureStatus()
     {
         var (port, thread, _) = Serve("HTTP/1.1 503 Busy\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nbusy\r\n0\r\n\r\n");
-        using var prober = new HttpProber(new HttpProbeSpec("https", "127.0.0.1", port, "/", []), HttpProberTests.PlainSocket);
+        using var prober = new HttpProber(new HttpProbeSpec("https", "127.0.0.1", port, "/", []), HttpProberTests.OpenSocket);
         Assert.Equal(new ProbeResult(ProbeOutcome.Failure, "HTTP probe failed with statuscode: 503"), prober.Probe(TimeSpan.FromSeconds(5)));
         thread.Join(5_000);
     }
@@ -81,7 +81,7 @@ public class HttpsProberTests
     public void HttpsAgainstAPlainServerFails()
     {
         using var server = new LoopbackHttpServer((_, _) => [Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")], maxConnections: 1, readRequest: false);
-        using var prober = new HttpProber(new HttpProbeSpec("HTTPS", "127.0.0.1", server.Port, "/", []), HttpProberTests.PlainSocket);
+        using var prober = new HttpProber(new HttpProbeSpec("HTTPS", "127.0.0.1", server.Port, "/", []), HttpProberTests.OpenSocket);
         ProbeResult r = prober.Probe(TimeSpan.FromSeconds(5));
         Assert.Equal(ProbeOutcome.Failure, r.Outcome);
         Assert.StartsWith($"Get \"https://127.0.0.1:{server.Port}/\": ", r.Message);
