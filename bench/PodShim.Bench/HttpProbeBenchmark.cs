@@ -110,8 +110,42 @@ internal static partial class HttpProbeBenchmark
         return 0;
     }
 
-    /// <summary>K probers on K threads, all pinned to one core: probes per second that core sustains.</summary>
+    /// <summary>
+    /// K probers on K threads, all pinned to one core: probes per second that core sustains, next to K C loops on the
+    /// same core. This shared machine's speed drifts by 2x within a minute, so the two alternate for several rounds
+    /// and the medians are compared.
+    /// </summary>
     private static int MeasureConcurrent(HttpProbeSpec spec, TimeSpan timeout, int n, int k, int cpu, string exe, int port)
+    {
+        const int Rounds = 5;
+        var dotnetRates = new List<double>();
+        var cRates = new List<double>();
+        var dotnetCpu = new List<double>();
+        var cCpu = new List<double>();
+        for (int round = 0; round < Rounds; round++)
+        {
+            (double rate, double cpuUs, int failures) = RunThreads(spec, timeout, n, k, cpu);
+            dotnetRates.Add(rate);
+            dotnetCpu.Add(cpuUs);
+            string[] f = Exec(exe, $"client {cpu} {port} {n} {k}").Trim().Split(' ');
+            double cWall = double.Parse(f[1], CultureInfo.InvariantCulture), cSeconds = double.Parse(f[2], CultureInfo.InvariantCulture);
+            cRates.Add(n / cWall);
+            cCpu.Add(cSeconds / n * 1e6);
+            Console.WriteLine($"http, {k} in flight on cpu {cpu}, round {round + 1}: .NET {rate:F0}/s ({cpuUs:F1} µs CPU/probe, {failures} failed); "
+                + $"C loop {n / cWall:F0}/s ({cSeconds / n * 1e6:F1} µs CPU/iteration, {f[3]} failed)");
+        }
+        Console.WriteLine($"http, {k} in flight on cpu {cpu}, medians of {Rounds} rounds: .NET {Median(dotnetRates):F0} probes/s at {Median(dotnetCpu):F1} µs CPU; "
+            + $"C loop {Median(cRates):F0}/s at {Median(cCpu):F1} µs CPU");
+        return 0;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    private static (double Rate, double CpuUs, int Failures) RunThreads(HttpProbeSpec spec, TimeSpan timeout, int n, int k, int cpu)
     {
         using var start = new Barrier(k + 1);
         var cpuSeconds = new double[k];
@@ -137,14 +171,7 @@ internal static partial class HttpProbeBenchmark
         long wall0 = Stopwatch.GetTimestamp();
         foreach (Thread thread in threads) thread.Join();
         double wallSeconds = Stopwatch.GetElapsedTime(wall0).TotalSeconds;
-        Console.WriteLine($"http probe (.NET), {k} in flight on cpu {cpu}: {n} probes in {wallSeconds:F3} s = {n / wallSeconds:F0}/s; "
-            + $"CPU {cpuSeconds.Sum() / n * 1e6:F1} µs/probe; failures {failures.Sum()}");
-
-        string[] f = Exec(exe, $"client {cpu} {port} {n} {k}").Trim().Split(' ');
-        double cWall = double.Parse(f[1], CultureInfo.InvariantCulture), cCpu = double.Parse(f[2], CultureInfo.InvariantCulture);
-        Console.WriteLine($"http C loop, {k} in flight on cpu {cpu}: {n} iterations in {cWall:F3} s = {n / cWall:F0}/s; "
-            + $"CPU {cCpu / n * 1e6:F1} µs/iteration; failures {f[3]}");
-        return 0;
+        return (n / wallSeconds, cpuSeconds.Sum() / n * 1e6, failures.Sum());
     }
 
     private static string FindSource()
