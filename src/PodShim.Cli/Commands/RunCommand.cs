@@ -76,8 +76,10 @@ internal static class RunCommand
 
             PodPaths paths = layout.Pod(pod.Metadata.Namespace, pod.Metadata.Name);
             Support.SupervisorProcess.RecoverStale(layout);
+            StartupTrace.Mark("stale supervisors checked");
             PodStore.CreatePod(paths, pod, text, DateTimeOffset.UtcNow);
             created = paths;
+            StartupTrace.Mark("pod created");
 
             // Nothing in a pod may open this process's /proc/<pid>/exe or memory.
             Posix.SetNonDumpable();
@@ -96,6 +98,7 @@ internal static class RunCommand
             using SupervisorLease lease = SupervisorLease.TryAcquire(paths, TimeSpan.FromSeconds(3))
                 ?? throw new PodRunException($"pod {pod.Metadata.Name} is supervised by another process");
 
+            StartupTrace.Mark("lease taken");
             using var logs = new CriLogFollower(Console.Out, Console.Error, TimeSpan.FromMilliseconds(50));
             var supervisor = new PodSupervisor(pod, layout, NativeLibraryResolver.BinDirectory, LinuxSyscalls.Instance, TimeProvider.System)
             {

@@ -24,7 +24,9 @@ public sealed class ProbeManager : IDisposable
     // The one timer queue: every probe of the pod waits here for its due time; one timer wakes it.
     private readonly PriorityQueue<Worker, DateTimeOffset> _due = new();
     private readonly List<(Worker, DateTimeOffset)> _firing = new();
-    private readonly ITimer _timer;
+    // Made when the first probe is queued: most pods have no probes, and the precise clock's timer is a thread.
+    private ITimer? _timer;
+    private bool _disposed;
     private DateTimeOffset? _armedFor;
 
     /// <param name="proberFor">Makes the function that runs one probe of a container attempt (HTTP, TCP, exec, gRPC).</param>
@@ -37,7 +39,6 @@ public sealed class ProbeManager : IDisposable
         _post = post;
         _events = events;
         _execute = execute;
-        _timer = time.CreateTimer(static state => ((ProbeManager)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     private void Enqueue(Worker worker, DateTimeOffset due)
@@ -52,8 +53,11 @@ public sealed class ProbeManager : IDisposable
 
     private void Arm(DateTimeOffset due)
     {
+        if (_disposed)
+            return;
         _armedFor = due;
         TimeSpan delay = due - _time.GetUtcNow();
+        _timer ??= _time.CreateTimer(static state => ((ProbeManager)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _timer.Change(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan);
     }
 
@@ -86,7 +90,7 @@ public sealed class ProbeManager : IDisposable
             if (_due.Count == 0)
             {
                 _armedFor = null;
-                _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             }
         }
     }
@@ -133,7 +137,14 @@ public sealed class ProbeManager : IDisposable
 
     public void Dispose()
     {
-        _timer.Dispose();
+        ITimer? timer;
+        lock (_lock)
+        {
+            _disposed = true;
+            timer = _timer;
+            _timer = null;
+        }
+        timer?.Dispose();
         List<Worker> all;
         lock (_lock)
         {
@@ -287,14 +298,21 @@ public sealed class ProbeExecutor : IDisposable
     private readonly SemaphoreSlim _ready = new(0);
     private volatile bool _stopped;
 
+    private readonly int _threads;
+    private int _started;
+
     public ProbeExecutor(int threads)
     {
-        for (int i = 0; i < threads; i++)
-            new Thread(Loop) { IsBackground = true, Name = $"probe-{i}" }.Start();
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        _threads = threads;
     }
 
     public void Execute(Action work)
     {
+        // The threads start with the first probe: most pods have none, and a pod's start should not pay for them.
+        if (Volatile.Read(ref _started) == 0 && Interlocked.Exchange(ref _started, 1) == 0)
+            for (int i = 0; i < _threads; i++)
+                new Thread(Loop) { IsBackground = true, Name = $"probe-{i}" }.Start();
         _queue.Enqueue(work);
         _ready.Release();
     }

@@ -13,8 +13,12 @@ public sealed class FakeTimeProvider : TimeProvider
 
     public override DateTimeOffset GetUtcNow() => _now;
 
+    /// <summary>How many timers were made.</summary>
+    public int TimersCreated { get; private set; }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
+        TimersCreated++;
         var timer = new FakeTimer(this, callback, state);
         timer.Change(dueTime, period);
         return timer;

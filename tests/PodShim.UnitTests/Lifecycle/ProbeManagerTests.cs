@@ -34,6 +34,23 @@ public sealed class ProbeManagerTests
     private static readonly ProbeOutcome S = ProbeOutcome.Success, F = ProbeOutcome.Failure, E = ProbeOutcome.Error;
 
     [Fact]
+    public void The_timer_is_made_with_the_first_probe_and_never_after_dispose()
+    {
+        var m = Manager();
+        m.Start(Container(""), 0);
+        Assert.Equal(0, _clock.TimersCreated); // a pod without probes pays for no timer (a thread on the real clock)
+        m.Start(Container("    livenessProbe:\n      periodSeconds: 3\n      tcpSocket:\n        port: 80\n"), 1);
+        m.Start(Container("    readinessProbe:\n      periodSeconds: 2\n      tcpSocket:\n        port: 80\n"), 2);
+        Assert.Equal(1, _clock.TimersCreated);
+        _clock.Advance(TimeSpan.FromSeconds(6));
+        Assert.Equal(1, _clock.TimersCreated);
+        m.Dispose();
+        m.Start(Container("    livenessProbe:\n      periodSeconds: 3\n      tcpSocket:\n        port: 80\n"), 3);
+        _clock.Advance(TimeSpan.FromSeconds(6));
+        Assert.Equal(1, _clock.TimersCreated);
+    }
+
+    [Fact]
     public void Probes_start_after_the_initial_delay_and_run_every_period()
     {
         using var m = Manager();
