@@ -194,6 +194,32 @@ public sealed class CliTests : IDisposable
         Assert.Contains("frobnicate", unknown.Err);
     }
 
+    /// <summary>A detached supervisor opens no .NET diagnostics endpoints: a killed one would leave them in /tmp.</summary>
+    [RootFact]
+    public void Detached_supervisors_leave_no_diagnostics_endpoints_in_tmp()
+    {
+        string yaml = """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: quiet
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: app
+                image: busybox
+                command: ['sleep', '3600']
+            """;
+        Assert.Equal(0, _h.Podshim("run", "-d", "-f", _h.WriteManifest(yaml)).ExitCode);
+        PodHarness.WaitFor(() => _h.Podshim("get", "pods", "quiet").Stdout.Contains(" Running "), "pod quiet running");
+        int pid = _h.SupervisorPid("quiet") ?? throw new Xunit.Sdk.XunitException("no supervisor for pod quiet");
+        Assert.Contains("DOTNET_EnableDiagnostics=0", File.ReadAllText($"/proc/{pid}/environ").Split('\0'));
+        string[] endpoints = Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{pid}-*")
+            .Concat(Directory.GetFiles(Path.GetTempPath(), $"clr-debug-pipe-{pid}-*")).ToArray();
+        Assert.Empty(endpoints);
+        Assert.Equal(0, _h.Podshim("delete", "pod", "quiet", "--now").ExitCode);
+    }
+
     [RootFact]
     public void Logs_errors_are_kubectls()
     {

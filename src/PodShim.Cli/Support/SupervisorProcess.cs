@@ -32,6 +32,10 @@ internal static class SupervisorProcess
         psi.ArgumentList.Add("--root");
         psi.ArgumentList.Add(layout.Root);
         psi.Environment.Remove("PODSHIM_TRACE");
+        // No debugger or diagnostics endpoints in a long-lived root process no tool attaches to: they are a socket and
+        // two FIFOs in /tmp that a killed supervisor leaves behind for good. Set it in the environment to have them.
+        if (!psi.Environment.ContainsKey("DOTNET_EnableDiagnostics"))
+            psi.Environment["DOTNET_EnableDiagnostics"] = "0";
         using Process process = Process.Start(psi) ?? throw new IOException($"cannot start {psi.FileName}");
         process.StandardInput.Close();
         process.StandardOutput.Close();
