@@ -14,34 +14,45 @@ namespace PodShim.Runtime.ClusterDns;
 /// </summary>
 public sealed class UpstreamForwarder
 {
+    private readonly Lazy<IReadOnlyList<IPEndPoint>> _upstreams;
+
     public UpstreamForwarder(IReadOnlyList<IPEndPoint> upstreams, TimeSpan budget)
+        : this(() => upstreams, budget)
     {
-        Upstreams = upstreams;
+        ArgumentNullException.ThrowIfNull(upstreams);
+    }
+
+    /// <summary>Upstreams found when the first query is forwarded (reading the node's resolv.conf is then off a pod's start).</summary>
+    public UpstreamForwarder(Func<IReadOnlyList<IPEndPoint>> upstreams, TimeSpan budget)
+    {
+        ArgumentNullException.ThrowIfNull(upstreams);
+        _upstreams = new Lazy<IReadOnlyList<IPEndPoint>>(upstreams, LazyThreadSafetyMode.ExecutionAndPublication);
         Budget = budget;
     }
 
-    public IReadOnlyList<IPEndPoint> Upstreams { get; }
+    public IReadOnlyList<IPEndPoint> Upstreams => _upstreams.Value;
     public TimeSpan Budget { get; }
 
     /// <summary>Forwards <paramref name="query"/>; returns the reply's length in <paramref name="reply"/>, or -1.</summary>
     public async ValueTask<int> ForwardAsync(ReadOnlyMemory<byte> query, Memory<byte> reply, bool tcp, CancellationToken cancel)
     {
-        if (Upstreams.Count == 0 || query.Length < DnsHeader.Size)
+        IReadOnlyList<IPEndPoint> upstreams = Upstreams;
+        if (upstreams.Count == 0 || query.Length < DnsHeader.Size)
             return -1;
         long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < Upstreams.Count; i++)
+        for (int i = 0; i < upstreams.Count; i++)
         {
             TimeSpan left = Budget - Stopwatch.GetElapsedTime(start);
             if (left <= TimeSpan.Zero)
                 break;
-            TimeSpan slice = left / (Upstreams.Count - i);
+            TimeSpan slice = left / (upstreams.Count - i);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             timeout.CancelAfter(slice);
             try
             {
                 int n = tcp
-                    ? await ExchangeTcpAsync(Upstreams[i], query, reply, timeout.Token).ConfigureAwait(false)
-                    : await ExchangeUdpAsync(Upstreams[i], query, reply, timeout.Token).ConfigureAwait(false);
+                    ? await ExchangeTcpAsync(upstreams[i], query, reply, timeout.Token).ConfigureAwait(false)
+                    : await ExchangeUdpAsync(upstreams[i], query, reply, timeout.Token).ConfigureAwait(false);
                 if (n > 0)
                     return n;
             }

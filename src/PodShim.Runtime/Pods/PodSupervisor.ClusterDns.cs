@@ -31,7 +31,7 @@ public sealed partial class PodSupervisor
                 IsReady = () => Lifecycle.Status.Conditions.Any(c => c.Type == "Ready" && c.Status == "True"),
             };
             var resolver = new ClusterDnsResolver(new ServiceDirectoryView(_services), identity, Dns.ClusterDomain);
-            var forwarder = new UpstreamForwarder(Dns.EffectiveUpstreams(), Dns.ForwardBudget);
+            var forwarder = new UpstreamForwarder(Dns.EffectiveUpstreams, Dns.ForwardBudget);
             _clusterDns = PodDnsServer.StartInPod(holder.Pidfd, Dns.ResolverAddress, new DnsRequestHandler(resolver), forwarder);
             StartupTrace.Mark("cluster DNS listening");
         }

@@ -109,6 +109,23 @@ public sealed class PodDnsServerTests : IDisposable
     }
 
     [Fact]
+    public void UpstreamsAreLookedUpAtTheFirstForwardedQueryOnce()
+    {
+        int lookups = 0;
+        _server = PodDnsServer.Start(
+            new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp),
+            new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp),
+            new IPEndPoint(IPAddress.Loopback, 0), _f.Handler,
+            new UpstreamForwarder(() => { Interlocked.Increment(ref lookups); return [_upstream.Endpoint]; }, TimeSpan.FromSeconds(2)));
+        string ip = _f.Apply("myservice").ClusterIP;
+        Assert.Equal([ip], Udp(_server.Endpoint, TestDns.Query("myservice.default.svc.cluster.local")).Addresses);
+        Assert.Equal(0, lookups); // a pod's start and its cluster names never read the node's resolvers
+        Assert.Equal(["192.0.2.10"], Udp(_server.Endpoint, TestDns.Query("host.example")).Addresses);
+        Assert.Equal(["192.0.2.10"], Tcp(_server.Endpoint, TestDns.Query("host.example"))[0].Addresses);
+        Assert.Equal(1, lookups);
+    }
+
+    [Fact]
     public void WithoutUpstreamsForwardedNamesGetServFail()
     {
         var server = Start(upstreams: [], budgetSeconds: 60);
