@@ -46,8 +46,14 @@ public sealed class PodHarness : IDisposable
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.RedirectStandardInput = true;
-        return Process.Start(psi)!;
+        Process process = Process.Start(psi)!;
+        lock (_started)
+            _started.Add(process.Id);
+        return process;
     }
+
+    // podshim processes this harness started itself (a test may kill one to see what survives it).
+    private readonly HashSet<int> _started = new();
 
     /// <summary>
     /// A finished command. <see cref="Stderr"/> leaves out the one warning that this host (cgroup v1/hybrid)
@@ -93,7 +99,10 @@ public sealed class PodHarness : IDisposable
         if (end >= 0)
             foreach (string arg in args[end..])
                 psi.ArgumentList.Add(arg);
-        return Process.Start(psi)!;
+        Process process = Process.Start(psi)!;
+        lock (_started)
+            _started.Add(process.Id);
+        return process;
     }
 
     // Every process the runtime recorded under this root (supervisors included), with its start time: a pod that
@@ -319,6 +328,7 @@ public sealed class PodHarness : IDisposable
                 Posix.Kill(pid, Posix.SIGKILL);
             }
         }
+        RemoveDiagnosticsEndpoints();
         foreach (string mount in MountsUnderRoot().Reverse())
         {
             leaks.Add($"mount {mount} left behind");
@@ -334,6 +344,28 @@ public sealed class PodHarness : IDisposable
         }
         if (leaks.Count > 0)
             Assert.Fail("left behind: " + string.Join("; ", leaks));
+    }
+
+    /// <summary>
+    /// The .NET runtime of every process makes a diagnostics socket and two debugger FIFOs in /tmp and removes them
+    /// when it exits; a process killed with SIGKILL (what some tests do on purpose) leaves them. Those of the
+    /// processes this harness started, and that are gone, are removed.
+    /// </summary>
+    private void RemoveDiagnosticsEndpoints()
+    {
+        var pids = new HashSet<int>();
+        lock (_started)
+            pids.UnionWith(_started);
+        lock (_seen)
+            pids.UnionWith(_seen.Select(s => s.Pid));
+        foreach (int pid in pids)
+        {
+            if (IsAlive(pid))
+                continue;
+            foreach (string pattern in new[] { $"dotnet-diagnostic-{pid}-*-socket", $"clr-debug-pipe-{pid}-*-in", $"clr-debug-pipe-{pid}-*-out" })
+                foreach (string file in Directory.GetFiles(Path.GetTempPath(), pattern))
+                    File.Delete(file);
+        }
     }
 
     private static string FindRepoRoot()
