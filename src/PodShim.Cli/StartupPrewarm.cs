@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using PodShim.Interop;
 using PodShim.Manifest;
+using PodShim.Runtime.Pods;
 using PodShim.Runtime.Status;
 
 namespace PodShim.Cli;
@@ -10,8 +11,8 @@ namespace PodShim.Cli;
 /// A verb that starts a pod spends its first tens of milliseconds on one core reading arguments and
 /// YAML while the other core idles. This does the one-time loading the later steps pay for anyway
 /// on a second thread at the same time, in the order the main thread will need it: the YAML reader,
-/// the pod model and its validation (a small pod read and validated: most of their first-use cost is
-/// loading types, not parsing), libpodshim.so and its ABI check, the JSON reader and writer (image
+/// the pod model, its validation and its record (a small pod read, validated and serialized: most of
+/// their first-use cost is loading types, not parsing), libpodshim.so and its ABI check, the JSON reader and writer (image
 /// store, status.json), OpenSSL for image digests. Nothing it does is observable: a failure here is
 /// simply met again, and reported, where the real work happens.
 /// </summary>
@@ -57,7 +58,10 @@ internal static class StartupPrewarm
         try
         {
             foreach (Pod pod in ManifestLoader.LoadText(WarmPod, "prewarm").OfType<Pod>())
+            {
                 PodValidation.Validate(pod);
+                PodRecord.For(pod, DateTimeOffset.UtcNow, "prewarm").Serialize();
+            }
             ContainerSpawner.EnsureAbi();
             Span<byte> digest = stackalloc byte[32];
             SHA256.HashData(ReadOnlySpan<byte>.Empty, digest);
