@@ -347,7 +347,7 @@ public static class PodObject
                 }
                 if (source.DownwardAPI is { } d)
                     s["downwardAPI"] = new JsonObject { ["items"] = Items(d.Items) };
-                sources.Add(s);
+                sources.Add((JsonNode)s); // JsonArray.Add<T> would serialize by reflection (not trim-safe)
             }
             o["projected"] = new JsonObject { ["sources"] = sources, ["defaultMode"] = projected.DefaultMode };
         }
