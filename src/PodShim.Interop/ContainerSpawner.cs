@@ -31,11 +31,7 @@ public sealed record ContainerSpawnRequest
     public required IReadOnlyList<string> Argv { get; init; }
     public required IReadOnlyList<string> Env { get; init; }
     public string WorkingDirectory { get; init; } = "/";
-    public uint Uid { get; init; }
-    public uint Gid { get; init; }
-    public IReadOnlyList<uint> SupplementalGroups { get; init; } = [];
-    public bool NoNewPrivileges { get; init; }
-    public ulong CapabilityBoundingSet { get; init; }
+    public ProcessIdentity Identity { get; init; } = new();
     public IReadOnlyList<ResourceLimit> ResourceLimits { get; init; } = [];
 
     public required string KeeperPath { get; init; }
@@ -69,7 +65,7 @@ public static unsafe class ContainerSpawner
         var limits = new Interop.RlimitSpec[request.ResourceLimits.Count];
         for (int i = 0; i < limits.Length; i++)
             limits[i] = new Interop.RlimitSpec { Resource = request.ResourceLimits[i].Resource, Soft = request.ResourceLimits[i].Soft, Hard = request.ResourceLimits[i].Hard };
-        uint[] groups = request.SupplementalGroups.ToArray();
+        uint[] groups = request.Identity.SupplementalGroups.ToArray();
 
         bool holderRef = false, cgroupRef = false;
         try
@@ -94,12 +90,12 @@ public static unsafe class ContainerSpawner
                 Argv = arena.StringArray(request.Argv),
                 Envp = arena.StringArray(request.Env),
                 Cwd = arena.String(request.WorkingDirectory),
-                Uid = request.Uid,
-                Gid = request.Gid,
+                Uid = request.Identity.Uid,
+                Gid = request.Identity.Gid,
                 Groups = arena.Array<uint>(groups),
                 GroupCount = groups.Length,
-                NoNewPrivs = request.NoNewPrivileges ? 1 : 0,
-                CapBounding = request.CapabilityBoundingSet,
+                NoNewPrivs = request.Identity.NoNewPrivileges ? 1 : 0,
+                CapBounding = request.Identity.CapabilityBoundingSet,
                 Rlimits = arena.Array<Interop.RlimitSpec>(limits),
                 RlimitCount = limits.Length,
                 KeeperPath = arena.String(request.KeeperPath),
@@ -183,8 +179,8 @@ public static unsafe class ContainerSpawner
         SpawnStep.Rootfs or SpawnStep.PivotRoot or SpawnStep.Mounts => r.Rootfs,
         SpawnStep.Cgroup => r.CgroupPath,
         SpawnStep.Hostname => r.Hostname,
-        SpawnStep.Gid => r.Gid.ToString(),
-        SpawnStep.Uid => r.Uid.ToString(),
+        SpawnStep.Gid => r.Identity.Gid.ToString(),
+        SpawnStep.Uid => r.Identity.Uid.ToString(),
         SpawnStep.Cwd => r.WorkingDirectory,
         _ => null,
     };

@@ -10,11 +10,7 @@ public sealed record ExecRequest
     public required IReadOnlyList<string> Argv { get; init; }
     public required IReadOnlyList<string> Env { get; init; }
     public string WorkingDirectory { get; init; } = "/";
-    public uint Uid { get; init; }
-    public uint Gid { get; init; }
-    public IReadOnlyList<uint> SupplementalGroups { get; init; } = [];
-    public bool NoNewPrivileges { get; init; }
-    public ulong CapabilityBoundingSet { get; init; }
+    public ProcessIdentity Identity { get; init; } = new();
     public bool StdinFromNull { get; init; } = true;
     /// <summary>podshim-keeper, whose --enter mode joins the container.</summary>
     public string KeeperPath { get; init; } = Path.Combine(NativeLibraryResolver.BinDirectory, "podshim-keeper");
@@ -54,7 +50,7 @@ public static unsafe class NativeExec
     {
         ContainerSpawner.EnsureAbi();
         using var arena = new NativeArena();
-        uint[] groups = request.SupplementalGroups.ToArray();
+        uint[] groups = request.Identity.SupplementalGroups.ToArray();
         bool targetRef = false, cgroupRef = false;
         Interop.ExecResult result;
         try
@@ -66,16 +62,16 @@ public static unsafe class NativeExec
                 TargetPidfd = request.TargetPidfd.Fd,
                 NsFlags = request.Namespaces,
                 CgroupFd = request.CgroupDirectory?.Fd ?? -1,
-                NoNewPrivs = request.NoNewPrivileges ? 1 : 0,
+                NoNewPrivs = request.Identity.NoNewPrivileges ? 1 : 0,
                 Argv = arena.StringArray(request.Argv),
                 Envp = arena.StringArray(request.Env),
                 Cwd = arena.String(request.WorkingDirectory),
-                Uid = request.Uid,
-                Gid = request.Gid,
+                Uid = request.Identity.Uid,
+                Gid = request.Identity.Gid,
                 Groups = arena.Array<uint>(groups),
                 GroupCount = groups.Length,
                 StdinNull = request.StdinFromNull ? 1 : 0,
-                CapBounding = request.CapabilityBoundingSet,
+                CapBounding = request.Identity.CapabilityBoundingSet,
                 KeeperPath = arena.String(request.KeeperPath),
             };
             NativeException.ThrowIfNegative(Interop.Exec(&spec, &result), "ps_exec", request.Argv.Count > 0 ? request.Argv[0] : null);

@@ -57,7 +57,7 @@ public sealed class ExecTests : IDisposable
         TargetPidfd = _container,
         Argv = argv,
         Env = ["PATH=/bin:/usr/bin", "HOME=/root"],
-        CapabilityBoundingSet = ContainerSecurity.DefaultMask,
+        Identity = new ProcessIdentity { CapabilityBoundingSet = ContainerSecurity.DefaultMask },
     };
 
     [RootFact]

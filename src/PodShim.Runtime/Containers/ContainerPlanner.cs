@@ -1,4 +1,5 @@
 using System.Globalization;
+using PodShim.Interop;
 using PodShim.Manifest;
 using PodShim.Runtime.Images;
 
@@ -10,11 +11,7 @@ public sealed record ContainerLaunch
     public required IReadOnlyList<string> Argv { get; init; }
     public required IReadOnlyList<string> Env { get; init; }
     public required string WorkingDirectory { get; init; }
-    public uint Uid { get; init; }
-    public uint Gid { get; init; }
-    public IReadOnlyList<uint> SupplementalGroups { get; init; } = [];
-    public ulong Capabilities { get; init; }
-    public bool NoNewPrivileges { get; init; }
+    public ProcessIdentity Identity { get; init; } = new();
     public bool ReadonlyRootfs { get; init; }
     public bool Privileged { get; init; }
 }
@@ -67,11 +64,14 @@ public static class ContainerPlanner
             Env = env,
             WorkingDirectory = !string.IsNullOrEmpty(container.WorkingDir) ? container.WorkingDir
                 : !string.IsNullOrEmpty(image.WorkingDir) ? image.WorkingDir : "/",
-            Uid = uid,
-            Gid = gid,
-            SupplementalGroups = groups.Distinct().Where(g => g != gid).ToArray(),
-            Capabilities = ContainerSecurity.Effective(privileged, sc?.Capabilities?.Add ?? [], sc?.Capabilities?.Drop ?? []),
-            NoNewPrivileges = sc?.AllowPrivilegeEscalation == false && !privileged,
+            Identity = new ProcessIdentity
+            {
+                Uid = uid,
+                Gid = gid,
+                SupplementalGroups = groups.Distinct().Where(g => g != gid).ToArray(),
+                CapabilityBoundingSet = ContainerSecurity.Effective(privileged, sc?.Capabilities?.Add ?? [], sc?.Capabilities?.Drop ?? []),
+                NoNewPrivileges = sc?.AllowPrivilegeEscalation == false && !privileged,
+            },
             ReadonlyRootfs = sc?.ReadOnlyRootFilesystem == true,
             Privileged = privileged,
         };

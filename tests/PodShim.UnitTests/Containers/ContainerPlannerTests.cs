@@ -265,8 +265,8 @@ public sealed class ContainerPlannerTests
     public void ImageUser(string user, uint uid, uint gid)
     {
         ContainerLaunch launch = Plan("", s_image with { User = user });
-        Assert.Equal(uid, launch.Uid);
-        Assert.Equal(gid, launch.Gid);
+        Assert.Equal(uid, launch.Identity.Uid);
+        Assert.Equal(gid, launch.Identity.Gid);
     }
 
     [Fact]
@@ -290,8 +290,8 @@ public sealed class ContainerPlannerTests
               runAsUser: 2000
               runAsGroup: 3000
             """);
-        Assert.Equal(2000u, launch.Uid);
-        Assert.Equal(3000u, launch.Gid);
+        Assert.Equal(2000u, launch.Identity.Uid);
+        Assert.Equal(3000u, launch.Identity.Gid);
     }
 
     [Fact]
@@ -306,8 +306,8 @@ public sealed class ContainerPlannerTests
               runAsUser: 2000
               runAsGroup: 3000
             """);
-        Assert.Equal(5u, launch.Uid);
-        Assert.Equal(6u, launch.Gid);
+        Assert.Equal(5u, launch.Identity.Uid);
+        Assert.Equal(6u, launch.Identity.Gid);
     }
 
     [Fact]
@@ -320,8 +320,8 @@ public sealed class ContainerPlannerTests
             securityContext:
               runAsGroup: 3000
             """);
-        Assert.Equal(5u, launch.Uid);
-        Assert.Equal(3000u, launch.Gid);
+        Assert.Equal(5u, launch.Identity.Uid);
+        Assert.Equal(3000u, launch.Identity.Gid);
     }
 
     [Fact]
@@ -331,8 +331,8 @@ public sealed class ContainerPlannerTests
             securityContext:
               runAsUser: 33
             """);
-        Assert.Equal(33u, launch.Uid);
-        Assert.Equal(33u, launch.Gid);
+        Assert.Equal(33u, launch.Identity.Uid);
+        Assert.Equal(33u, launch.Identity.Gid);
     }
 
     [Fact]
@@ -342,8 +342,8 @@ public sealed class ContainerPlannerTests
             securityContext:
               runAsGroup: 9
             """, s_image with { User = "1000:50" });
-        Assert.Equal(1000u, launch.Uid);
-        Assert.Equal(9u, launch.Gid);
+        Assert.Equal(1000u, launch.Identity.Uid);
+        Assert.Equal(9u, launch.Identity.Gid);
     }
 
     [Theory]
@@ -378,7 +378,7 @@ public sealed class ContainerPlannerTests
             securityContext:
               runAsNonRoot: true
             """, s_image with { User = "1000" });
-        Assert.Equal(1000u, launch.Uid);
+        Assert.Equal(1000u, launch.Identity.Uid);
     }
 
     [Fact]
@@ -389,7 +389,7 @@ public sealed class ContainerPlannerTests
               supplementalGroups: [100, 200]
               fsGroup: 300
             """);
-        Assert.Equal([29u, 44u, 100u, 200u, 300u], launch.SupplementalGroups);
+        Assert.Equal([29u, 44u, 100u, 200u, 300u], launch.Identity.SupplementalGroups);
     }
 
     [Fact]
@@ -399,13 +399,13 @@ public sealed class ContainerPlannerTests
             securityContext:
               supplementalGroups: [1000, 100, 100]
             """);
-        Assert.Equal([29u, 100u], launch.SupplementalGroups);
+        Assert.Equal([29u, 100u], launch.Identity.SupplementalGroups);
     }
 
     [Fact]
     public void NoSupplementalGroupsByDefault()
     {
-        Assert.Empty(Plan("").SupplementalGroups);
+        Assert.Empty(Plan("").Identity.SupplementalGroups);
     }
 
     // ---- privileges ----
@@ -414,8 +414,8 @@ public sealed class ContainerPlannerTests
     public void DefaultPrivileges()
     {
         ContainerLaunch launch = Plan("");
-        Assert.Equal(ContainerSecurity.DefaultMask, launch.Capabilities);
-        Assert.False(launch.NoNewPrivileges);
+        Assert.Equal(ContainerSecurity.DefaultMask, launch.Identity.CapabilityBoundingSet);
+        Assert.False(launch.Identity.NoNewPrivileges);
         Assert.False(launch.ReadonlyRootfs);
         Assert.False(launch.Privileged);
     }
@@ -429,7 +429,7 @@ public sealed class ContainerPlannerTests
             securityContext:
               allowPrivilegeEscalation: {allow}
             """);
-        Assert.Equal(noNewPrivileges, launch.NoNewPrivileges);
+        Assert.Equal(noNewPrivileges, launch.Identity.NoNewPrivileges);
     }
 
     [Fact]
@@ -442,8 +442,8 @@ public sealed class ContainerPlannerTests
                 drop: [ALL]
             """);
         Assert.True(launch.Privileged);
-        Assert.Equal(ContainerSecurity.AllMask, launch.Capabilities);
-        Assert.False(launch.NoNewPrivileges);
+        Assert.Equal(ContainerSecurity.AllMask, launch.Identity.CapabilityBoundingSet);
+        Assert.False(launch.Identity.NoNewPrivileges);
     }
 
     [Fact]
@@ -455,7 +455,7 @@ public sealed class ContainerPlannerTests
                 add: [NET_ADMIN]
                 drop: [CHOWN]
             """);
-        Assert.Equal((ContainerSecurity.DefaultMask | (1UL << 12)) & ~1UL, launch.Capabilities);
+        Assert.Equal((ContainerSecurity.DefaultMask | (1UL << 12)) & ~1UL, launch.Identity.CapabilityBoundingSet);
     }
 
     [Fact]
