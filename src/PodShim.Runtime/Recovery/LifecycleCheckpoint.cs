@@ -4,6 +4,8 @@ using System.Text.Json;
 using PodShim.Runtime.Lifecycle;
 using PodShim.Runtime.Status;
 
+using PodShim.Runtime.State;
+
 namespace PodShim.Runtime.Recovery;
 
 /// <summary>
@@ -169,8 +171,7 @@ public static class LifecycleCheckpoint
             w.WriteNumber(name, t.Ticks);
     }
 
-    private static string? StrOf(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static string? StrOf(JsonElement e, string name) => e.OptionalString(name);
 
     private static bool Bool(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
 
