@@ -21,11 +21,8 @@ internal static class CgroupBenchmark
 {
     public static int Run(string[] args)
     {
-        if (!Posix.IsRoot)
-        {
-            Console.Error.WriteLine("bench: needs root");
+        if (!BenchEnvironment.RequireRoot("cgroups, namespaces and mounts"))
             return 2;
-        }
         CgroupHierarchy hierarchy = CgroupHierarchy.Detect("/proc/self/mountinfo", CgroupFileSystem.Instance);
         if (hierarchy.Root is not { } cgroupRoot)
         {
@@ -72,7 +69,7 @@ internal static class CgroupBenchmark
                 tree.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
 
-        string root = Path.Combine(Path.GetTempPath(), "podshim-bench-" + Environment.ProcessId);
+        string root = BenchEnvironment.WorkPath("bench");
         string bin = NativeLibraryResolver.BinDirectory;
         var layout = new StateLayout(root);
         ResolvedImage image = ImageStore.ForRoot(root).Resolve("busybox");

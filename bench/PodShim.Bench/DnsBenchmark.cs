@@ -33,14 +33,11 @@ internal static class DnsBenchmark
 
     public static int Run(string[] args)
     {
-        if (!Posix.IsRoot)
-        {
-            Console.Error.WriteLine("bench: needs root (namespaces and mounts)");
+        if (!BenchEnvironment.RequireRoot("namespaces and mounts"))
             return 2;
-        }
         double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
-        string podshim = Path.Combine(NativeLibraryResolver.BinDirectory, "podshim");
-        string root = Path.Combine(Path.GetTempPath(), "podshim-dnsbench-" + Environment.ProcessId);
+        string podshim = BenchEnvironment.Podshim;
+        string root = BenchEnvironment.WorkPath("dnsbench");
         Directory.CreateDirectory(root);
         Process? run = null;
         try

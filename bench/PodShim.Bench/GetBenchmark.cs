@@ -49,8 +49,8 @@ internal static class GetBenchmark
     {
         int pods = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100;
         int n = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
-        string podshim = Path.Combine(NativeLibraryResolver.BinDirectory, "podshim");
-        string root = Path.Combine(Path.GetTempPath(), "podshim-getbench-" + Environment.ProcessId);
+        string podshim = BenchEnvironment.Podshim;
+        string root = BenchEnvironment.WorkPath("getbench");
         var layout = new StateLayout(root);
         try
         {

@@ -27,7 +27,7 @@ internal static partial class HttpProbeBenchmark
         int cpus = Environment.ProcessorCount;
         int clientCpu = 0, serverCpu = cpus > 1 ? 1 : -1;
 
-        string dir = Path.Combine(Path.GetTempPath(), "podshim-bench-http-" + Environment.ProcessId);
+        string dir = BenchEnvironment.WorkPath("bench-http");
         Directory.CreateDirectory(dir);
         Process? server = null;
         try

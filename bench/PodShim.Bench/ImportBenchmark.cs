@@ -23,14 +23,11 @@ internal static class ImportBenchmark
 
     public static int Run(string[] args)
     {
-        if (!Posix.IsRoot)
-        {
-            Console.Error.WriteLine("bench: needs root (ownership on unpack, namespaces and mounts for the start)");
+        if (!BenchEnvironment.RequireRoot("ownership on unpack, namespaces and mounts for the start"))
             return 2;
-        }
         int n = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
-        string podshim = Path.Combine(NativeLibraryResolver.BinDirectory, "podshim");
-        string work = Path.Combine(Path.GetTempPath(), "podshim-importbench-" + Environment.ProcessId);
+        string podshim = BenchEnvironment.Podshim;
+        string work = BenchEnvironment.WorkPath("importbench");
         Directory.CreateDirectory(work);
         try
         {

@@ -37,14 +37,11 @@ internal static class RunBenchmark
 
     public static int Run(string[] args)
     {
-        if (!Posix.IsRoot)
-        {
-            Console.Error.WriteLine("bench: needs root (namespaces and mounts)");
+        if (!BenchEnvironment.RequireRoot("namespaces and mounts"))
             return 2;
-        }
         int n = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
-        string podshim = Path.Combine(NativeLibraryResolver.BinDirectory, "podshim");
-        string root = Path.Combine(Path.GetTempPath(), "podshim-runbench-" + Environment.ProcessId);
+        string podshim = BenchEnvironment.Podshim;
+        string root = BenchEnvironment.WorkPath("runbench");
         Directory.CreateDirectory(root);
         try
         {

@@ -20,14 +20,11 @@ internal static class SpawnBenchmark
 {
     public static int Run(string[] args)
     {
-        if (!Posix.IsRoot)
-        {
-            Console.Error.WriteLine("bench: needs root (namespaces and mounts)");
+        if (!BenchEnvironment.RequireRoot("namespaces and mounts"))
             return 2;
-        }
         int iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
 
-        string root = Path.Combine(Path.GetTempPath(), "podshim-bench-" + Environment.ProcessId);
+        string root = BenchEnvironment.WorkPath("bench");
         string bin = NativeLibraryResolver.BinDirectory;
         const string yaml = """
             apiVersion: v1
