@@ -1,0 +1,36 @@
+namespace PodShim.Interop;
+
+/// <summary>The CPUs a thread may run on (sched_getaffinity/sched_setaffinity of the calling thread).</summary>
+public static class CpuAffinity
+{
+    // 1024 CPUs, glibc's cpu_set_t; the kernel's mask is smaller on any machine we run on.
+    private const int MaskBytes = 128;
+
+    /// <summary>The CPUs the calling thread may run on, in ascending order.</summary>
+    public static unsafe int[] OfCurrentThread()
+    {
+        byte* mask = stackalloc byte[MaskBytes];
+        new Span<byte>(mask, MaskBytes).Clear();
+        NativeException.ThrowIfMinusOne(Interop.SchedGetAffinity(0, MaskBytes, mask), "sched_getaffinity", "0");
+        var cpus = new List<int>();
+        for (int cpu = 0; cpu < MaskBytes * 8; cpu++)
+            if ((mask[cpu / 8] & (1 << (cpu % 8))) != 0)
+                cpus.Add(cpu);
+        return cpus.ToArray();
+    }
+
+    /// <summary>The CPU the calling thread is running on (it may move at any time unless pinned).</summary>
+    public static int CurrentCpu() => NativeException.ThrowIfMinusOne(Interop.SchedGetCpu(), "sched_getcpu");
+
+    /// <summary>Lets the calling thread run only on <paramref name="cpu"/>.</summary>
+    public static unsafe void PinCurrentThread(int cpu)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cpu);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cpu, MaskBytes * 8);
+        byte* mask = stackalloc byte[MaskBytes];
+        new Span<byte>(mask, MaskBytes).Clear();
+        mask[cpu / 8] = (byte)(1 << (cpu % 8));
+        NativeException.ThrowIfMinusOne(Interop.SchedSetAffinity(0, MaskBytes, mask), "sched_setaffinity",
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"cpu {cpu}"));
+    }
+}
