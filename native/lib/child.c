@@ -265,10 +265,27 @@ int ps_set_user_and_caps(int status_fd, uint32_t uid, uint32_t gid, const uint32
 	return 0;
 }
 
+/* The process may run on every CPU its cgroup allows, not only on those of the thread that
+ * started it (the supervisor's probe threads are pinned, and podshim may run under taskset).
+ * Since Linux 6.2 joining a cgroup no longer resets an affinity set by the user, so, as runc and
+ * crun do, ask for all CPUs: the kernel narrows the mask to what the cpuset allows. The mask
+ * covers the kernel's maximum of 8192 CPUs (runc's 1024-bit one cut off larger machines).
+ * Best effort: a failure leaves the inherited mask, which still runs the process. */
+static void ps_reset_cpu_affinity(void)
+{
+	unsigned long all[8192 / (8 * sizeof(unsigned long))];
+
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		all[i] = ~0UL;
+	syscall(SYS_sched_setaffinity, 0, sizeof all, all);
+}
+
 int ps_finish_process(int status_fd, uint32_t uid, uint32_t gid, const uint32_t *groups, int n_groups,
 		      uint64_t cap_bounding, int no_new_privs, const char *cwd)
 {
 	char buf[4096];
+
+	ps_reset_cpu_affinity();
 
 	if (ps_set_user_and_caps(status_fd, uid, gid, groups, n_groups, cap_bounding) < 0)
 		return -1;

@@ -97,8 +97,8 @@ int ps_execvpe(const char *const *argv, const char *const *envp);
 int ps_set_user_and_caps(int status_fd, uint32_t uid, uint32_t gid, const uint32_t *groups,
 			 int n_groups, uint64_t cap_bounding);
 
-/* The last steps before execve, shared by containers and exec'd commands: identity and
- * capabilities, no_new_privs, every fd above 2 close-on-exec, then the working directory,
+/* The last steps before execve, shared by containers and exec'd commands: CPU affinity reset
+ * to what the cgroup allows, identity and capabilities, no_new_privs, every fd above 2 close-on-exec, then the working directory,
  * checked to lie inside the root. Reports a failure on status_fd and returns -1. */
 int ps_finish_process(int status_fd, uint32_t uid, uint32_t gid, const uint32_t *groups, int n_groups,
 		      uint64_t cap_bounding, int no_new_privs, const char *cwd);

@@ -76,6 +76,35 @@ public sealed class ExecTests : IDisposable
     }
 
     [RootFact]
+    public void Exec_from_a_thread_pinned_to_one_cpu_runs_on_every_cpu_its_cgroup_allows()
+    {
+        // The probe threads are pinned; their exec probes must not be.
+        int[] cpus = CpuAffinity.OfCurrentThread();
+        Assert.True(cpus.Length >= 2, "this needs a machine with two CPUs or more, as CI's");
+        string expected = File.ReadLines("/proc/self/status").Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal));
+        ExecOutcome? r = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                CpuAffinity.PinCurrentThread(cpus[0]);
+                r = ExecRunner.Run(Request("grep", "Cpus_allowed_list:", "/proc/self/status"), TimeSpan.FromSeconds(10));
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+        Assert.NotNull(r);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(expected, Encoding.UTF8.GetString(r.Output).TrimEnd('\n'));
+    }
+
+    [RootFact]
     public void Exec_timeout_kills_the_command()
     {
         var sw = Stopwatch.StartNew();
