@@ -5,10 +5,16 @@ namespace PodShim.Interop;
 /// <summary>
 /// A CLOCK_MONOTONIC timerfd: a thread blocked in <see cref="Wait"/> wakes when it expires, within
 /// the kernel's timer slack (microseconds), where .NET's timers round to milliseconds and then hop
-/// through the thread pool. <see cref="Arm"/> may be called from any thread.
+/// through the thread pool. The kernel's timer sits on the CPU of the thread that arms it, and
+/// <see cref="ArmAt"/> may be called from any thread.
 /// </summary>
 public sealed class TimerFd : IDisposable
 {
+    /// <summary>The deadline of a disarmed timer.</summary>
+    public const long Disarmed = long.MaxValue;
+
+    private const int TfdTimerAbstime = 1;
+
     private readonly SafeFdHandle _fd;
 
     public TimerFd()
@@ -18,19 +24,24 @@ public sealed class TimerFd : IDisposable
         _fd = new SafeFdHandle(fd);
     }
 
-    /// <summary>First expiry after <paramref name="due"/> (≤ 0: at once), then every <paramref name="period"/>
-    /// (≤ 0: once). <see cref="Timeout.InfiniteTimeSpan"/> as <paramref name="due"/> disarms it.</summary>
-    public void Arm(TimeSpan due, TimeSpan period)
+    /// <summary>Expires once at <paramref name="deadline"/>, in nanoseconds of <see cref="MonotonicNow"/>
+    /// (a deadline already past expires at once); <see cref="Disarmed"/> disarms it.</summary>
+    public void ArmAt(long deadline)
     {
         var spec = new Interop.ITimerSpec();
-        if (due != Timeout.InfiniteTimeSpan)
+        if (deadline != Disarmed)
         {
-            // An all-zero value would disarm the timer: "now" is one nanosecond.
-            spec.Value = ToTimespec(due, minimumNanoseconds: 1);
-            if (period > TimeSpan.Zero && period != Timeout.InfiniteTimeSpan)
-                spec.Interval = ToTimespec(period, minimumNanoseconds: 1);
+            long at = Math.Max(1, deadline); // all zeros would disarm
+            spec.Value = new Interop.Timespec { Seconds = at / 1_000_000_000, Nanoseconds = at % 1_000_000_000 };
         }
-        NativeException.ThrowIfMinusOne(Interop.TimerFdSetTime(_fd, 0, in spec, 0), "timerfd_settime");
+        NativeException.ThrowIfMinusOne(Interop.TimerFdSetTime(_fd, TfdTimerAbstime, in spec, 0), "timerfd_settime");
+    }
+
+    /// <summary>CLOCK_MONOTONIC in nanoseconds, the clock <see cref="ArmAt"/> counts on.</summary>
+    public static long MonotonicNow()
+    {
+        NativeException.ThrowIfMinusOne(Interop.ClockGetTime(Interop.ClockMonotonic, out Interop.Timespec now), "clock_gettime", "CLOCK_MONOTONIC");
+        return now.Seconds * 1_000_000_000 + now.Nanoseconds;
     }
 
     /// <summary>Blocks until the timer expires; returns how many expiries passed since the last wait.</summary>
@@ -50,10 +61,4 @@ public sealed class TimerFd : IDisposable
     }
 
     public void Dispose() => _fd.Dispose();
-
-    private static Interop.Timespec ToTimespec(TimeSpan t, long minimumNanoseconds)
-    {
-        long ns = Math.Max(minimumNanoseconds, t.Ticks * 100);
-        return new Interop.Timespec { Seconds = ns / 1_000_000_000, Nanoseconds = ns % 1_000_000_000 };
-    }
 }

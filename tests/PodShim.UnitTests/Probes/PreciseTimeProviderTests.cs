@@ -1,18 +1,29 @@
 using System.Diagnostics;
+using PodShim.Interop;
 using PodShim.Runtime.Probes;
+using PodShim.UnitTests.Fakes;
 using Xunit;
 
 namespace PodShim.UnitTests.Probes;
 
+/// <summary>Each fact runs with one unpinned waiter per timer and with the production set-up (a
+/// waiter on each of two CPUs where the process has two): the callback must run once per
+/// deadline either way.</summary>
 public sealed class PreciseTimeProviderTests
 {
-    [Fact]
-    public void A_one_shot_timer_fires_once_with_its_state()
+    public static TheoryData<string> Waiters => new() { "one waiter", "a waiter per probe cpu" };
+
+    private static PreciseTimeProvider Provider(string waiters) =>
+        waiters == "one waiter" ? new PreciseTimeProvider([]) : PreciseTimeProvider.Instance;
+
+    [Theory]
+    [MemberData(nameof(Waiters))]
+    public void A_one_shot_timer_fires_once_with_its_state(string waiters)
     {
         using var fired = new CountdownEvent(1);
         object? seen = null;
         int count = 0;
-        using ITimer timer = PreciseTimeProvider.Instance.CreateTimer(state =>
+        using ITimer timer = Provider(waiters).CreateTimer(state =>
         {
             seen = state;
             Interlocked.Increment(ref count);
@@ -25,13 +36,14 @@ public sealed class PreciseTimeProviderTests
         Assert.Equal(1, Volatile.Read(ref count));
     }
 
-    [Fact]
-    public void A_timer_created_disarmed_fires_only_after_Change_and_not_before_its_due_time()
+    [Theory]
+    [MemberData(nameof(Waiters))]
+    public void A_timer_created_disarmed_fires_only_after_Change_and_not_before_its_due_time(string waiters)
     {
         using var fired = new ManualResetEventSlim();
         var clock = Stopwatch.StartNew();
         TimeSpan firedAt = TimeSpan.Zero;
-        using ITimer timer = PreciseTimeProvider.Instance.CreateTimer(_ =>
+        using ITimer timer = Provider(waiters).CreateTimer(_ =>
         {
             firedAt = clock.Elapsed;
             fired.Set();
@@ -45,29 +57,76 @@ public sealed class PreciseTimeProviderTests
         Assert.True(firedAt - armedAt >= TimeSpan.FromMilliseconds(50), $"fired {(firedAt - armedAt).TotalMilliseconds} ms after arming");
     }
 
-    [Fact]
-    public void A_zero_due_time_fires_at_once_and_a_period_repeats()
+    [Theory]
+    [MemberData(nameof(Waiters))]
+    public void Moving_the_due_time_earlier_wakes_the_waiters_and_moving_it_later_holds_them_back(string waiters)
     {
-        using var fired = new CountdownEvent(3);
-        using ITimer timer = PreciseTimeProvider.Instance.CreateTimer(_ =>
+        using var fired = new ManualResetEventSlim();
+        var clock = Stopwatch.StartNew();
+        TimeSpan firedAt = TimeSpan.Zero;
+        using ITimer timer = Provider(waiters).CreateTimer(_ =>
         {
-            if (fired.CurrentCount > 0)
-                fired.Signal();
-        }, null, TimeSpan.Zero, TimeSpan.FromMilliseconds(10));
+            firedAt = clock.Elapsed;
+            fired.Set();
+        }, null, TimeSpan.FromHours(1), Timeout.InfiniteTimeSpan);
 
+        // Armed for an hour, now due in 50 ms: the waiters must re-arm, not sleep on.
+        Assert.True(timer.Change(TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan));
+        Assert.True(fired.Wait(TimeSpan.FromSeconds(10)), "the earlier due time was missed");
+        fired.Reset();
+
+        TimeSpan armedAt = clock.Elapsed;
+        Assert.True(timer.Change(TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan));
+        Assert.True(timer.Change(TimeSpan.FromMilliseconds(300), Timeout.InfiniteTimeSpan));
         Assert.True(fired.Wait(TimeSpan.FromSeconds(10)));
+        Assert.True(firedAt - armedAt >= TimeSpan.FromMilliseconds(300), $"fired {(firedAt - armedAt).TotalMilliseconds} ms after arming for 300 ms");
     }
 
-    [Fact]
-    public void A_disposed_timer_never_fires_and_refuses_Change()
+    [Theory]
+    [MemberData(nameof(Waiters))]
+    public void A_period_repeats_once_per_period_whatever_the_number_of_waiters(string waiters)
     {
         int count = 0;
-        ITimer timer = PreciseTimeProvider.Instance.CreateTimer(_ => Interlocked.Increment(ref count), null,
+        ITimer timer = Provider(waiters).CreateTimer(_ => Interlocked.Increment(ref count), null,
+            TimeSpan.Zero, TimeSpan.FromMilliseconds(20));
+        var clock = Stopwatch.StartNew();
+        Thread.Sleep(1000);
+        timer.Dispose();
+        TimeSpan elapsed = clock.Elapsed;
+        int fired = Volatile.Read(ref count);
+        // At most one run per period begun (missed periods are skipped, so a slow machine may see fewer).
+        int most = (int)(elapsed.TotalMilliseconds / 20) + 1;
+        Assert.InRange(fired, 3, most);
+    }
+
+    [Theory]
+    [MemberData(nameof(Waiters))]
+    public void A_disposed_timer_never_fires_and_refuses_Change(string waiters)
+    {
+        int count = 0;
+        ITimer timer = Provider(waiters).CreateTimer(_ => Interlocked.Increment(ref count), null,
             TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan);
         timer.Dispose();
         Assert.False(timer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         Thread.Sleep(200);
         Assert.Equal(0, Volatile.Read(ref count));
         timer.Dispose();
+    }
+
+    [TwoCpuFact]
+    public void With_two_probe_cpus_the_callback_runs_on_a_thread_pinned_to_one_of_them()
+    {
+        int[] cpus = ProbeCpus.Spread;
+        Assert.Equal(2, cpus.Length);
+        int[]? allowed = null;
+        using var fired = new ManualResetEventSlim();
+        using ITimer timer = PreciseTimeProvider.Instance.CreateTimer(_ =>
+        {
+            allowed = CpuAffinity.OfCurrentThread();
+            fired.Set();
+        }, null, TimeSpan.FromMilliseconds(10), Timeout.InfiniteTimeSpan);
+        Assert.True(fired.Wait(TimeSpan.FromSeconds(10)));
+        int cpu = Assert.Single(allowed!);
+        Assert.Contains(cpu, cpus);
     }
 }

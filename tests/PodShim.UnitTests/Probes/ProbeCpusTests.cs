@@ -1,0 +1,18 @@
+using PodShim.Runtime.Probes;
+using Xunit;
+
+namespace PodShim.UnitTests.Probes;
+
+public sealed class ProbeCpusTests
+{
+    [Theory]
+    [InlineData(new int[0], new int[0])]
+    [InlineData(new[] { 3 }, new int[0])]
+    [InlineData(new[] { 0, 1 }, new[] { 0, 1 })]
+    [InlineData(new[] { 0, 1, 2, 3, 4, 5, 6, 7 }, new[] { 0, 4 })]
+    [InlineData(new[] { 2, 5, 9 }, new[] { 2, 5 })]
+    public void Two_cpus_far_apart_in_the_allowed_set_or_none_when_there_is_one(int[] allowed, int[] chosen)
+    {
+        Assert.Equal(chosen, ProbeCpus.Choose(allowed));
+    }
+}
