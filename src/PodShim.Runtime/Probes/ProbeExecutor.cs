@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using PodShim.Interop;
+
+namespace PodShim.Runtime.Probes;
+
+/// <summary>
+/// Runs probes on a few dedicated threads (at most that many at once; the rest wait in order), with
+/// no task or delegate allocated per probe. The threads are pinned, spread over
+/// <see cref="ProbeCpus"/>, and a probe is handed to an idle thread on the caller's CPU when there
+/// is one: the caller (the probe timer) is running there now, where a thread woken on another CPU
+/// may wait for it to be free, or for the hypervisor to schedule it, for milliseconds.
+/// </summary>
+/// <remarks>Processes started from these threads must not keep the pin: the native spawn code resets
+/// a child's CPU affinity to everything its cgroup allows, as runc and crun do.</remarks>
+public sealed class ProbeExecutor : IDisposable
+{
+    private sealed class CpuGroup(int cpu)
+    {
+        public readonly int Cpu = cpu;
+        public readonly SemaphoreSlim Wake = new(0);
+        public int Threads;
+        // Threads of this group that are waiting, or about to wait, on Wake and not yet woken.
+        public int Idle;
+    }
+
+    private readonly ConcurrentQueue<Action> _queue = new();
+    private readonly CpuGroup[] _groups;
+    private readonly int _threads;
+    private volatile bool _stopped;
+    private int _started;
+
+    public ProbeExecutor(int threads)
+        : this(threads, ProbeCpus.Spread)
+    {
+    }
+
+    /// <param name="cpus">The CPUs to spread the threads over; none: the threads are not pinned.</param>
+    internal ProbeExecutor(int threads, int[] cpus)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        _threads = threads;
+        _groups = cpus.Length == 0 ? [new CpuGroup(-1)] : Array.ConvertAll(cpus, cpu => new CpuGroup(cpu));
+        for (int i = 0; i < threads; i++)
+            _groups[i % _groups.Length].Threads++;
+    }
+
+    public void Execute(Action work)
+    {
+        // The threads start with the first probe: most pods have none, and a pod's start should not pay for them.
+        if (Volatile.Read(ref _started) == 0 && Interlocked.Exchange(ref _started, 1) == 0)
+            for (int i = 0; i < _threads; i++)
+            {
+                CpuGroup group = _groups[i % _groups.Length];
+                new Thread(() => Loop(group)) { IsBackground = true, Name = $"probe-{i}" }.Start();
+            }
+        _queue.Enqueue(work);
+        CpuGroup? here = _groups.Length > 1 ? GroupOf(CpuAffinity.CurrentCpu()) : null;
+        if (here is not null && TryWake(here))
+            return;
+        foreach (CpuGroup group in _groups)
+            if (TryWake(group))
+                return;
+        // Every thread is busy: the first to finish takes the work.
+    }
+
+    /// <summary>Threads pinned to <paramref name="cpu"/> (-1: unpinned) that wait for work (for tests).</summary>
+    internal int IdleThreads(int cpu) => GroupOf(cpu) is { } group ? Volatile.Read(ref group.Idle) : 0;
+
+    private CpuGroup? GroupOf(int cpu)
+    {
+        foreach (CpuGroup group in _groups)
+            if (group.Cpu == cpu)
+                return group;
+        return null;
+    }
+
+    /// <summary>Takes one idle thread of the group off the count and wakes it.</summary>
+    private static bool TryWake(CpuGroup group)
+    {
+        if (!TryTakeOffCount(group))
+            return false;
+        group.Wake.Release();
+        return true;
+    }
+
+    private void Loop(CpuGroup group)
+    {
+        if (group.Cpu >= 0)
+            CpuAffinity.PinCurrentThread(group.Cpu);
+        while (!_stopped)
+        {
+            if (_queue.TryDequeue(out Action? work))
+            {
+                work();
+                continue;
+            }
+            Interlocked.Increment(ref group.Idle);
+            // Work queued between the look above and the count going up found no idle thread: look again.
+            if (_queue.TryDequeue(out work))
+            {
+                // Off the count again; unless a caller has just taken this group's idle thread off
+                // it and is waking it: that wake-up is for this work, and is taken here.
+                if (!TryTakeOffCount(group))
+                    group.Wake.Wait();
+                work();
+                continue;
+            }
+            group.Wake.Wait();
+        }
+    }
+
+    private static bool TryTakeOffCount(CpuGroup group)
+    {
+        int idle;
+        while ((idle = Volatile.Read(ref group.Idle)) > 0)
+            if (Interlocked.CompareExchange(ref group.Idle, idle - 1, idle) == idle)
+                return true;
+        return false;
+    }
+
+    public void Dispose()
+    {
+        _stopped = true;
+        foreach (CpuGroup group in _groups)
+            group.Wake.Release(group.Threads);
+    }
+}

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using PodShim.Interop;
+using PodShim.Runtime.Probes;
+using PodShim.UnitTests.Fakes;
+using Xunit;
+
+namespace PodShim.UnitTests.Probes;
+
+public sealed class ProbeExecutorTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private static int[] TwoCpus() => ProbeCpus.Choose(CpuAffinity.OfCurrentThread());
+
+    private static void WaitUntil(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > Patience)
+                throw new TimeoutException($"waited {Patience.TotalSeconds} s for {what}");
+            Thread.Sleep(1);
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> on a thread of its own (so that its pin ends with it) and
+    /// rethrows what it threw.</summary>
+    private static void OnOwnThread(Action body)
+    {
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                body();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+            throw new Xunit.Sdk.XunitException($"on the test's own thread: {failure}");
+    }
+
+    private static void EveryItemRunsOnce(int[] cpus)
+    {
+        const int Producers = 8, PerProducer = 2000;
+        using var executor = new ProbeExecutor(4, cpus);
+        var runs = new int[Producers * PerProducer];
+        var producers = Enumerable.Range(0, Producers).Select(p => new Thread(() =>
+        {
+            for (int i = 0; i < PerProducer; i++)
+            {
+                int item = p * PerProducer + i;
+                executor.Execute(() =>
+                {
+                    if (item % 97 == 0)
+                        Thread.Sleep(1); // some slow ones, so that work queues up behind busy threads
+                    Interlocked.Increment(ref runs[item]);
+                });
+                if (i % 50 == 0)
+                    Thread.Sleep(1); // and pauses, so that threads go idle and are woken again
+            }
+        })).ToList();
+        producers.ForEach(t => t.Start());
+        producers.ForEach(t => t.Join());
+        // A lost wake-up leaves work in the queue with every thread asleep: this would time out.
+        WaitUntil(() => runs.All(r => Volatile.Read(ref r) != 0), "every item to run");
+        Assert.All(runs, r => Assert.Equal(1, r));
+    }
+
+    [Fact]
+    public void Every_item_runs_exactly_once_with_unpinned_threads() => EveryItemRunsOnce([]);
+
+    [TwoCpuFact]
+    public void Every_item_runs_exactly_once_with_threads_spread_over_two_cpus() => EveryItemRunsOnce(TwoCpus());
+
+    [Fact]
+    public void At_most_the_thread_count_runs_at_once_and_a_stuck_probe_holds_up_no_other()
+    {
+        using var executor = new ProbeExecutor(3, []);
+        using var release = new ManualResetEventSlim();
+        int running = 0, most = 0, done = 0;
+        executor.Execute(() => release.Wait());
+        for (int i = 0; i < 40; i++)
+        {
+            executor.Execute(() =>
+            {
+                int now = Interlocked.Increment(ref running);
+                int seen;
+                while ((seen = Volatile.Read(ref most)) < now && Interlocked.CompareExchange(ref most, now, seen) != seen)
+                {
+                }
+                Thread.Sleep(2);
+                Interlocked.Decrement(ref running);
+                Interlocked.Increment(ref done);
+            });
+        }
+        WaitUntil(() => Volatile.Read(ref done) == 40, "the 40 quick items while one is stuck");
+        release.Set();
+        Assert.Equal(2, most); // three threads, one of them stuck
+    }
+
+    [TwoCpuFact]
+    public void Threads_are_pinned_and_work_goes_to_an_idle_thread_on_the_callers_cpu()
+    {
+        int[] cpus = TwoCpus();
+        using var executor = new ProbeExecutor(4, cpus);
+        executor.Execute(() => { }); // starts the threads
+        foreach (int callerCpu in cpus)
+        {
+            var ran = new List<(int Cpu, int[] Allowed)>();
+            OnOwnThread(() =>
+            {
+                CpuAffinity.PinCurrentThread(callerCpu);
+                for (int i = 0; i < 20; i++)
+                {
+                    WaitUntil(() => executor.IdleThreads(callerCpu) == 2, $"both threads on cpu {callerCpu} to wait for work");
+                    using var done = new ManualResetEventSlim();
+                    executor.Execute(() =>
+                    {
+                        lock (ran)
+                            ran.Add((CpuAffinity.CurrentCpu(), CpuAffinity.OfCurrentThread()));
+                        done.Set();
+                    });
+                    Assert.True(done.Wait(Patience));
+                }
+            });
+            Assert.Equal(20, ran.Count);
+            Assert.All(ran, r =>
+            {
+                Assert.Equal(callerCpu, r.Cpu);
+                Assert.Equal([callerCpu], r.Allowed);
+            });
+        }
+    }
+
+    [TwoCpuFact]
+    public void Work_goes_to_the_other_cpu_when_the_callers_threads_are_busy()
+    {
+        int[] cpus = TwoCpus();
+        using var executor = new ProbeExecutor(2, cpus); // one thread on each
+        using var release = new ManualResetEventSlim();
+        using var firstStarted = new ManualResetEventSlim();
+        int secondCpu = -1;
+        using var secondDone = new ManualResetEventSlim();
+        OnOwnThread(() =>
+        {
+            CpuAffinity.PinCurrentThread(cpus[0]);
+            executor.Execute(() => { }); // starts the threads
+            WaitUntil(() => executor.IdleThreads(cpus[0]) == 1 && executor.IdleThreads(cpus[1]) == 1, "both threads to wait for work");
+            executor.Execute(() =>
+            {
+                firstStarted.Set();
+                release.Wait();
+            });
+            Assert.True(firstStarted.Wait(Patience));
+            executor.Execute(() =>
+            {
+                secondCpu = CpuAffinity.CurrentCpu();
+                secondDone.Set();
+            });
+        });
+        Assert.True(secondDone.Wait(Patience));
+        release.Set();
+        Assert.Equal(cpus[1], secondCpu);
+    }
+}
