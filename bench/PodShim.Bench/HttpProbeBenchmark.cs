@@ -32,9 +32,7 @@ internal static partial class HttpProbeBenchmark
         Process? server = null;
         try
         {
-            string exe = Path.Combine(dir, "http_loop");
-            string source = FindSource();
-            Exec("gcc", $"-O2 -Wall -o \"{exe}\" \"{source}\"");
+            string exe = BenchEnvironment.CompileC("http_loop.c", dir);
             server = Process.Start(new ProcessStartInfo(exe, $"server {serverCpu} 300") { RedirectStandardOutput = true })!;
             int port = int.Parse(server.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
             Console.WriteLine($"http: keep-nothing server (C, pid {server.Id}, cpu {serverCpu}) on 127.0.0.1:{port}; client on cpu {clientCpu}; {cpus} cpus");
@@ -101,7 +99,7 @@ internal static partial class HttpProbeBenchmark
         double dotnetCpuUs = cpuSeconds / n * 1e6;
         Console.WriteLine($"http probe (.NET): {n} probes in {wallSeconds:F3} s = {n / wallSeconds:F0}/s; thread CPU {dotnetCpuUs:F1} µs/probe; failures {failures}");
 
-        string line = Exec(exe, $"client {cpu} {port} {n}").Trim();
+        string line = BenchEnvironment.RunToEnd(exe, $"client {cpu} {port} {n}").Trim();
         string[] f = line.Split(' ');
         double cWall = double.Parse(f[1], CultureInfo.InvariantCulture), cCpu = double.Parse(f[2], CultureInfo.InvariantCulture);
         double cCpuUs = cCpu / n * 1e6;
@@ -127,7 +125,7 @@ internal static partial class HttpProbeBenchmark
             (double rate, double cpuUs, int failures) = RunThreads(spec, timeout, n, k, cpu);
             dotnetRates.Add(rate);
             dotnetCpu.Add(cpuUs);
-            string[] f = Exec(exe, $"client {cpu} {port} {n} {k}").Trim().Split(' ');
+            string[] f = BenchEnvironment.RunToEnd(exe, $"client {cpu} {port} {n} {k}").Trim().Split(' ');
             double cWall = double.Parse(f[1], CultureInfo.InvariantCulture), cSeconds = double.Parse(f[2], CultureInfo.InvariantCulture);
             cRates.Add(n / cWall);
             cCpu.Add(cSeconds / n * 1e6);
@@ -174,36 +172,10 @@ internal static partial class HttpProbeBenchmark
         return (n / wallSeconds, cpuSeconds.Sum() / n * 1e6, failures.Sum());
     }
 
-    private static string FindSource()
-    {
-        for (string? d = AppContext.BaseDirectory; d is not null; d = Path.GetDirectoryName(d))
-        {
-            string candidate = Path.Combine(d, "bench", "c", "http_loop.c");
-            if (File.Exists(candidate)) return candidate;
-        }
-        string cwd = Path.Combine(Directory.GetCurrentDirectory(), "bench", "c", "http_loop.c");
-        return File.Exists(cwd) ? cwd : throw new FileNotFoundException("bench/c/http_loop.c");
-    }
-
-    private static string Exec(string file, string arguments)
-    {
-        using var p = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true })!;
-        string output = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(300_000)) { p.Kill(); throw new TimeoutException(file); }
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {arguments}: exit {p.ExitCode}");
-        return output;
-    }
-
     private static void Pin(int cpu)
     {
-        if (cpu < 0) return;
-        Span<ulong> mask = stackalloc ulong[16];
-        mask.Clear();
-        mask[cpu / 64] = 1UL << (cpu % 64);
-        unsafe
-        {
-            fixed (ulong* p = mask) _ = sched_setaffinity(0, (nuint)(mask.Length * 8), p);
-        }
+        if (cpu >= 0)
+            CpuAffinity.PinCurrentThread(cpu);
     }
 
     private static unsafe double ThreadCpuSeconds()
@@ -212,9 +184,6 @@ internal static partial class HttpProbeBenchmark
         clock_gettime(3 /* CLOCK_THREAD_CPUTIME_ID */, ts);
         return ts[0] + ts[1] / 1e9;
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial int sched_setaffinity(int pid, nuint size, ulong* mask);
 
     [LibraryImport("libc")]
     private static unsafe partial int clock_gettime(int clock, long* ts);
