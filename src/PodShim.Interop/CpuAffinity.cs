@@ -19,8 +19,9 @@ public static class CpuAffinity
         return cpus.ToArray();
     }
 
-    /// <summary>The CPU the calling thread is running on (it may move at any time unless pinned).</summary>
-    public static int CurrentCpu() => NativeException.ThrowIfMinusOne(Interop.SchedGetCpu(), "sched_getcpu");
+    /// <summary>The CPU the calling thread is running on (it may move at any time unless pinned), or -1
+    /// if the kernel cannot tell.</summary>
+    public static int CurrentCpu() => Interop.SchedGetCpu();
 
     /// <summary>Lets the calling thread run only on <paramref name="cpu"/>.</summary>
     public static unsafe void PinCurrentThread(int cpu)

@@ -91,8 +91,7 @@ public sealed class PreciseTimeProvider : TimeProvider
 
         private void Wait(Waiter waiter)
         {
-            if (waiter.Cpu >= 0)
-                CpuAffinity.PinCurrentThread(waiter.Cpu);
+            ProbeCpus.TryPin(waiter.Cpu);
             while (true)
             {
                 bool fire = false;

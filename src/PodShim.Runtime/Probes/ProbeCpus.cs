@@ -15,4 +15,20 @@ internal static class ProbeCpus
     public static int[] Spread => Chosen.Value;
 
     internal static int[] Choose(int[] allowed) => allowed.Length < 2 ? [] : [allowed[0], allowed[allowed.Length / 2]];
+
+    /// <summary>Pins the calling thread to <paramref name="cpu"/> (-1: leaves it unpinned). A CPU taken
+    /// away since (hot-unplugged, or out of the cgroup's cpuset) leaves the thread unpinned: it is then
+    /// less punctual, not wrong, and a supervisor must not die of it.</summary>
+    public static void TryPin(int cpu)
+    {
+        if (cpu < 0)
+            return;
+        try
+        {
+            CpuAffinity.PinCurrentThread(cpu);
+        }
+        catch (NativeException)
+        {
+        }
+    }
 }

@@ -85,8 +85,7 @@ public sealed class ProbeExecutor : IDisposable
 
     private void Loop(CpuGroup group)
     {
-        if (group.Cpu >= 0)
-            CpuAffinity.PinCurrentThread(group.Cpu);
+        ProbeCpus.TryPin(group.Cpu);
         while (!_stopped)
         {
             if (_queue.TryDequeue(out Action? work))
