@@ -3,8 +3,9 @@ namespace PodShim.Interop;
 /// <summary>The CPUs a thread may run on (sched_getaffinity/sched_setaffinity of the calling thread).</summary>
 public static class CpuAffinity
 {
-    // 1024 CPUs, glibc's cpu_set_t; the kernel's mask is smaller on any machine we run on.
-    private const int MaskBytes = 128;
+    // 8192 CPUs, the kernel's largest NR_CPUS (glibc's 1024-bit cpu_set_t makes sched_getaffinity
+    // fail with EINVAL on a kernel built for more).
+    private const int MaskBytes = 1024;
 
     /// <summary>The CPUs the calling thread may run on, in ascending order.</summary>
     public static unsafe int[] OfCurrentThread()

@@ -10,8 +10,9 @@ namespace PodShim.Runtime.Probes;
 /// is one: the caller (the probe timer) is running there now, where a thread woken on another CPU
 /// may wait for it to be free, or for the hypervisor to schedule it, for milliseconds.
 /// </summary>
-/// <remarks>Processes started from these threads must not keep the pin: the native spawn code resets
-/// a child's CPU affinity to everything its cgroup allows, as runc and crun do.</remarks>
+/// <remarks>An exec probe's command must not keep the pin: the native code resets the affinity of a
+/// container's process to everything its cgroup allows before execve, as runc and crun do (only the
+/// short-lived <c>podshim-keeper --enter</c> between them keeps it).</remarks>
 public sealed class ProbeExecutor : IDisposable
 {
     private sealed class CpuGroup(int cpu)
@@ -44,7 +45,15 @@ public sealed class ProbeExecutor : IDisposable
             _groups[i % _groups.Length].Threads++;
     }
 
-    public void Execute(Action work)
+    public void Execute(Action work) => Dispatch(work);
+
+    /// <summary>What <see cref="Dispatch"/> returns when every thread was busy.</summary>
+    internal const int NoThreadWoken = int.MinValue;
+
+    /// <summary>Queues the work and wakes a thread for it; returns the CPU of the thread's group (-1:
+    /// unpinned) or <see cref="NoThreadWoken"/>. Tests check the choice here: which thread then takes
+    /// the work from the queue is the kernel's timing.</summary>
+    internal int Dispatch(Action work)
     {
         // The threads start with the first probe: most pods have none, and a pod's start should not pay for them.
         if (Volatile.Read(ref _started) == 0 && Interlocked.Exchange(ref _started, 1) == 0)
@@ -56,11 +65,17 @@ public sealed class ProbeExecutor : IDisposable
         _queue.Enqueue(work);
         CpuGroup? here = _groups.Length > 1 ? GroupOf(CpuAffinity.CurrentCpu()) : null;
         if (here is not null && TryWake(here))
-            return;
+            return here.Cpu;
+        // Every thread is busy when none is woken: the first to finish takes the work.
+        return WakeAny();
+    }
+
+    private int WakeAny()
+    {
         foreach (CpuGroup group in _groups)
             if (TryWake(group))
-                return;
-        // Every thread is busy: the first to finish takes the work.
+                return group.Cpu;
+        return NoThreadWoken;
     }
 
     /// <summary>Threads pinned to <paramref name="cpu"/> (-1: unpinned) that wait for work (for tests).</summary>
@@ -100,7 +115,12 @@ public sealed class ProbeExecutor : IDisposable
                 // Off the count again; unless a caller has just taken this group's idle thread off
                 // it and is waking it: that wake-up is for this work, and is taken here.
                 if (!TryTakeOffCount(group))
+                {
                     group.Wake.Wait();
+                    // That wake-up was meant for work still queued, perhaps while another group's thread idles.
+                    if (!_queue.IsEmpty)
+                        WakeAny();
+                }
                 work();
                 continue;
             }

@@ -30,7 +30,7 @@ public sealed class ProbeManager : IDisposable
     private DateTimeOffset? _armedFor;
 
     /// <param name="proberFor">Makes the function that runs one probe of a container attempt (HTTP, TCP, exec, gRPC).</param>
-    /// <param name="execute">Runs a probe off the timer thread; <see cref="BoundedExecutor"/> in production, inline in tests.</param>
+    /// <param name="execute">Runs a probe off the timer thread; <see cref="ProbeExecutor"/> in production, inline in tests.</param>
     public ProbeManager(TimeProvider time, Func<Container, int, Probe, Func<TimeSpan, ProbeResult>> proberFor,
         Action<LifecycleEvent> post, IEventRecorder events, Action<Action> execute)
     {
