@@ -12,9 +12,13 @@ namespace PodShim.Runtime.Probes;
 /// its own timerfd, which it arms itself so that the kernel's timer sits on that CPU; the first to
 /// wake past the deadline runs the callback. A CPU that is busy, or a virtual CPU the hypervisor has
 /// not scheduled, wakes its thread milliseconds late: on this project's 2-vCPU test machine one
-/// timerfd thread was 0.8–2.1 ms late at p99 while the earlier of two such threads on different
-/// CPUs was 0.05–0.2 ms late. Each waiter arms its own timerfd: armed from one thread, both kernel
-/// timers sat on that thread's CPU and were late together.
+/// timerfd thread was 1–3 ms late at p99 at busy times while the earlier of two such threads on
+/// different CPUs was 0.05–0.5 ms late (bench/c/timer_loop.c). Each waiter arms its own timerfd:
+/// armed from one thread, both kernel timers sat on that thread's CPU and were late together.
+/// </para>
+/// <para>
+/// As with <see cref="System.Threading.Timer"/>, callbacks may overlap: a deadline can fire on one
+/// waiter while the callback for the previous one still runs on the other.
 /// </para>
 /// </summary>
 public sealed class PreciseTimeProvider : TimeProvider
@@ -29,9 +33,18 @@ public sealed class PreciseTimeProvider : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
+        CheckRange(dueTime, nameof(dueTime)); // before the waiter threads start
+        CheckRange(period, nameof(period));
         var timer = new FdTimer(callback, state, _cpus ?? ProbeCpus.Spread);
         timer.Change(dueTime, period);
         return timer;
+    }
+
+    // As System.Threading.Timer: infinite, or 0 to 4294967294 ms.
+    private static void CheckRange(TimeSpan time, string name)
+    {
+        if (time != Timeout.InfiniteTimeSpan && (time < TimeSpan.Zero || time > TimeSpan.FromMilliseconds(0xfffffffe)))
+            throw new ArgumentOutOfRangeException(name, time, "must be infinite or between 0 and 4294967294 ms");
     }
 
     private sealed class FdTimer : ITimer
@@ -61,11 +74,13 @@ public sealed class PreciseTimeProvider : TimeProvider
             _waiters = cpus.Length == 0 ? [new Waiter(-1)] : Array.ConvertAll(cpus, cpu => new Waiter(cpu));
             _running = _waiters.Length;
             foreach (Waiter waiter in _waiters)
-                new Thread(() => Wait(waiter)) { IsBackground = true, Name = "precise-timer" }.Start();
+                new Thread(() => Wait(waiter)) { IsBackground = true, Name = waiter.Cpu < 0 ? "probe-timer" : $"probe-timer-{waiter.Cpu}" }.Start();
         }
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
+            CheckRange(dueTime, nameof(dueTime));
+            CheckRange(period, nameof(period));
             lock (_lock)
             {
                 if (_disposed)
@@ -73,7 +88,7 @@ public sealed class PreciseTimeProvider : TimeProvider
                 _period = period > TimeSpan.Zero && period != Timeout.InfiniteTimeSpan ? period.Ticks * 100 : 0;
                 _deadline = dueTime == Timeout.InfiniteTimeSpan
                     ? TimerFd.Disarmed
-                    : TimerFd.MonotonicNow() + Math.Max(0, dueTime.Ticks) * 100;
+                    : TimerFd.MonotonicNow() + dueTime.Ticks * 100;
                 // A waiter armed for later is woken now to re-arm itself on its own CPU (arming it from
                 // here would put its kernel timer on this thread's CPU). One armed for earlier wakes then
                 // and re-arms anyway.

@@ -20,14 +20,14 @@ public sealed class PreciseTimeProviderTests
     [MemberData(nameof(Waiters))]
     public void A_one_shot_timer_fires_once_with_its_state(string waiters)
     {
-        using var fired = new CountdownEvent(1);
+        using var fired = new ManualResetEventSlim();
         object? seen = null;
         int count = 0;
         using ITimer timer = Provider(waiters).CreateTimer(state =>
         {
             seen = state;
             Interlocked.Increment(ref count);
-            fired.Signal();
+            fired.Set();
         }, "state", TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan);
 
         Assert.True(fired.Wait(TimeSpan.FromSeconds(10)));
@@ -76,10 +76,10 @@ public sealed class PreciseTimeProviderTests
         fired.Reset();
 
         TimeSpan armedAt = clock.Elapsed;
-        Assert.True(timer.Change(TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan));
-        Assert.True(timer.Change(TimeSpan.FromMilliseconds(300), Timeout.InfiniteTimeSpan));
+        Assert.True(timer.Change(TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan));
+        Assert.True(timer.Change(TimeSpan.FromMilliseconds(1000), Timeout.InfiniteTimeSpan));
         Assert.True(fired.Wait(TimeSpan.FromSeconds(10)));
-        Assert.True(firedAt - armedAt >= TimeSpan.FromMilliseconds(300), $"fired {(firedAt - armedAt).TotalMilliseconds} ms after arming for 300 ms");
+        Assert.True(firedAt - armedAt >= TimeSpan.FromMilliseconds(1000), $"fired {(firedAt - armedAt).TotalMilliseconds} ms after arming for 1000 ms");
     }
 
     [Theory]
@@ -87,9 +87,9 @@ public sealed class PreciseTimeProviderTests
     public void A_period_repeats_once_per_period_whatever_the_number_of_waiters(string waiters)
     {
         int count = 0;
+        var clock = Stopwatch.StartNew(); // before the timer: its periods count from its creation
         ITimer timer = Provider(waiters).CreateTimer(_ => Interlocked.Increment(ref count), null,
             TimeSpan.Zero, TimeSpan.FromMilliseconds(20));
-        var clock = Stopwatch.StartNew();
         Thread.Sleep(1000);
         timer.Dispose();
         TimeSpan elapsed = clock.Elapsed;
@@ -111,6 +111,18 @@ public sealed class PreciseTimeProviderTests
         Thread.Sleep(200);
         Assert.Equal(0, Volatile.Read(ref count));
         timer.Dispose();
+    }
+
+    [Theory]
+    [InlineData(-2, -1)]
+    [InlineData(0, -2)]
+    [InlineData(4294967295L, -1)]
+    public void Due_times_and_periods_out_of_the_system_timers_range_are_refused(long dueMs, long periodMs)
+    {
+        int count = 0;
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PreciseTimeProvider([]).CreateTimer(_ => Interlocked.Increment(ref count), null,
+            TimeSpan.FromMilliseconds(dueMs), TimeSpan.FromMilliseconds(periodMs)));
+        Assert.Equal(0, Volatile.Read(ref count));
     }
 
     [TwoCpuFact]
