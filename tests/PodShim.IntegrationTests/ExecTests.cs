@@ -75,13 +75,15 @@ public sealed class ExecTests : IDisposable
         Assert.Equal("err", lines[4]);
     }
 
-    [RootFact]
+    [RootTwoCpuFact]
     public void Exec_from_a_thread_pinned_to_one_cpu_runs_on_every_cpu_its_cgroup_allows()
     {
-        // The probe threads are pinned; their exec probes must not be.
+        // The probe threads are pinned; their exec probes must not be. The container's own process,
+        // started from an unpinned thread, shows what its cgroup allows.
         int[] cpus = CpuAffinity.OfCurrentThread();
-        Assert.True(cpus.Length >= 2, "this needs a machine with two CPUs or more, as CI's");
-        string expected = File.ReadLines("/proc/self/status").Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal));
+        string container = PodHarness.ReadPid(Path.Combine(_h.AttemptDir("exec-target", "c"), "container.pid")).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string expected = File.ReadLines($"/proc/{container}/status").Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal));
+        Assert.NotEqual($"Cpus_allowed_list:\t{cpus[0]}", expected);
         ExecOutcome? r = null;
         Exception? failure = null;
         var thread = new Thread(() =>
