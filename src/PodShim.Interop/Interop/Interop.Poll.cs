@@ -4,7 +4,7 @@ namespace PodShim.Interop;
 
 internal static partial class Interop
 {
-    internal const short POLLIN = 0x001, POLLERR = 0x008, POLLHUP = 0x010;
+    internal const short POLLIN = 0x001, POLLOUT = 0x004, POLLERR = 0x008, POLLHUP = 0x010;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct PollFd

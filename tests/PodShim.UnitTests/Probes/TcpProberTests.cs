@@ -190,18 +190,6 @@ public class TcpProberTests(ITestOutputHelper output)
         Assert.Equal(new ProbeResult(ProbeOutcome.Failure, "dial tcp: lookup no-such-host.invalid: no such host"), r);
     }
 
-    [Theory]
-    [InlineData("127.0.0.1", 80)]
-    [InlineData("10.1.2.3", 65535)]
-    [InlineData("::1", 8080)]
-    [InlineData("fe80::1%1", 443)]
-    public void SockAddr_MatchesTheRuntimesSerialization(string ip, int port)
-    {
-        IPAddress address = IPAddress.Parse(ip);
-        byte[] expected = new IPEndPoint(address, port).Serialize().Buffer.ToArray();
-        Assert.Equal(expected, TcpProber.SockAddr(address, port));
-    }
-
     [Fact]
     public void SteadyStateProbes_AllocateNothing()
     {

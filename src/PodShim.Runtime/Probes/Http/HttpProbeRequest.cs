@@ -124,28 +124,4 @@ internal sealed class HttpProbeRequest
         }
         return sb.ToString();
     }
-
-    /// <summary>Writes a Linux sockaddr_in / sockaddr_in6 for the address and port; returns its length.</summary>
-    public static int WriteSockaddr(IPAddress address, int port, Span<byte> dst)
-    {
-        dst[..28].Clear();
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            dst[0] = 2; // AF_INET, native little-endian u16
-            dst[2] = (byte)(port >> 8);
-            dst[3] = (byte)port;
-            address.TryWriteBytes(dst.Slice(4, 4), out _);
-            return 16;
-        }
-        dst[0] = 10; // AF_INET6
-        dst[2] = (byte)(port >> 8);
-        dst[3] = (byte)port;
-        address.TryWriteBytes(dst.Slice(8, 16), out _);
-        uint scope = (uint)address.ScopeId;
-        dst[24] = (byte)scope;
-        dst[25] = (byte)(scope >> 8);
-        dst[26] = (byte)(scope >> 16);
-        dst[27] = (byte)(scope >> 24);
-        return 28;
-    }
 }

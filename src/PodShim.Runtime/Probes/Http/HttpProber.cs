@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 using PodShim.Interop;
 
@@ -23,7 +22,7 @@ namespace PodShim.Runtime.Probes.Http;
 /// poll(2); SO_LINGER 0 makes close send RST so probes leave no TIME_WAIT behind.
 /// HTTPS goes through SslStream (over the same descriptor) with certificate validation off (allocates).
 /// </summary>
-public sealed partial class HttpProber : IDisposable
+public sealed class HttpProber : IDisposable
 {
     /// <summary>Response heads larger than this fail (Go's default limit is 10 MB; probe endpoints are small).</summary>
     internal const int MaxHeadBytes = 64 * 1024;
@@ -255,21 +254,6 @@ public sealed partial class HttpProber : IDisposable
         return int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) && port is > 0 and < 65536;
     }
 
-    /// <summary>Go's lowercase strerror text for an errno.</summary>
-    internal static string ErrnoText(int errno) => errno switch
-    {
-        111 => "connection refused",
-        110 => "connection timed out",
-        101 => "network is unreachable",
-        113 => "no route to host",
-        104 => "connection reset by peer",
-        32 => "broken pipe",
-        99 => "cannot assign requested address",
-        _ => LowerFirst(Marshal.GetPInvokeErrorMessage(errno)),
-    };
-
-    private static string LowerFirst(string s) => s.Length == 0 ? s : char.ToLowerInvariant(s[0]) + s[1..];
-
     /// <summary>One connection: connect, send the request, read the head, read the body; disposed after each request.</summary>
     private struct Exchange : IDisposable
     {
@@ -400,7 +384,7 @@ public sealed partial class HttpProber : IDisposable
                 if (bodyLength >= MaxBodyBytes) return null; // the kubelet stops reading here (non-fatal truncation)
                 int n = Receive(Buffer, out IoFailure failure, out int errno);
                 if (failure == IoFailure.Timeout) return BodyError("context deadline exceeded (Client.Timeout or context cancellation while reading body)");
-                if (failure == IoFailure.Errno) return BodyError($"read tcp {Remote}: read: {ErrnoText(errno)}");
+                if (failure == IoFailure.Errno) return BodyError($"read tcp {Remote}: read: {GoErrno.Text(errno)}");
                 if (failure == IoFailure.Other) return BodyError(_lastException ?? "read error");
                 if (n == 0)
                 {
@@ -439,36 +423,37 @@ public sealed partial class HttpProber : IDisposable
             Fail(firstRequest, 20000, "context deadline exceeded (Client.Timeout exceeded while awaiting headers)");
 
         private readonly ProbeResult ReadErrno(bool firstRequest, int errno) =>
-            new(ProbeOutcome.Failure, $"Get \"{_target.Url}\": read tcp {Remote}: read: {ErrnoText(errno)}");
+            new(ProbeOutcome.Failure, $"Get \"{_target.Url}\": read tcp {Remote}: read: {GoErrno.Text(errno)}");
 
         private ProbeResult? Connect(bool firstRequest)
         {
             // A raw descriptor, not a Socket: this exchange owns it until Dispose, and no object is allocated for it.
             int fd = _owner._socketFactory(_address.AddressFamily);
             _fd = fd;
-            // struct linger { l_onoff = 1; l_linger = 0 }: close sends RST, no TIME_WAIT.
-            Libc.SetLingerReset(fd);
-            // O_NONBLOCK set on the descriptor directly. All plain I/O below is recv/send/poll on the descriptor.
-            Libc.SetNonBlocking(fd);
+            // Close sends RST, no TIME_WAIT. Their results are not checked: on a TCP socket they cannot fail, and a
+            // descriptor that is not one fails the connect next, which reports it.
+            RawSocket.SetLingerReset(fd);
+            // All plain I/O below is recv/send/poll on the non-blocking descriptor.
+            RawSocket.SetNonBlocking(fd);
 
-            Span<byte> sockaddr = stackalloc byte[28];
-            int length = HttpProbeRequest.WriteSockaddr(_address, _target.Port, sockaddr);
-            int errno = Libc.ConnectNonBlocking(fd, sockaddr[..length]);
+            Span<byte> sockaddr = stackalloc byte[RawSocket.MaxSockaddrLength];
+            int length = RawSocket.WriteSockaddr(_address, _target.Port, sockaddr);
+            int errno = RawSocket.ConnectNonBlocking(fd, sockaddr[..length]);
             if (errno == EInProgress)
             {
-                int ready = Libc.Wait(fd, PollOut, RemainingMs());
+                int ready = RawSocket.Wait(fd, PollOut, RemainingMs());
                 if (ready == 0) return TimeoutAwaitingHeaders(firstRequest);
                 if ((ready & (PollErr | PollHup)) == 0) errno = 0; // writable and no error: connected, no SO_ERROR call needed
                 else
                 {
-                    errno = Libc.SocketError(fd);
+                    errno = RawSocket.PendingError(fd);
                     if (errno == 0) errno = 111; // hung up without an error: refused
                 }
             }
             if (errno != 0)
             {
                 if (firstRequest && _owner.TryCached(10000 + errno, out ProbeResult cached)) return cached;
-                return _owner.Remember(firstRequest, 10000 + errno, $"Get \"{_target.Url}\": dial tcp {Remote}: connect: {ErrnoText(errno)}");
+                return _owner.Remember(firstRequest, 10000 + errno, $"Get \"{_target.Url}\": dial tcp {Remote}: connect: {GoErrno.Text(errno)}");
             }
 
             if (_target.Tls)
@@ -512,14 +497,14 @@ public sealed partial class HttpProber : IDisposable
             int fd = _fd;
             while (!request.IsEmpty)
             {
-                int n = Libc.Send(fd, request);
+                int n = RawSocket.Send(fd, request);
                 if (n >= 0) { request = request[n..]; continue; }
                 if (n == -EAgain)
                 {
-                    if (Libc.Wait(fd, PollOut, RemainingMs()) == 0) return TimeoutAwaitingHeaders(firstRequest);
+                    if (RawSocket.Wait(fd, PollOut, RemainingMs()) == 0) return TimeoutAwaitingHeaders(firstRequest);
                     continue;
                 }
-                return new ProbeResult(ProbeOutcome.Failure, $"Get \"{_target.Url}\": write tcp {Remote}: write: {ErrnoText(-n)}");
+                return new ProbeResult(ProbeOutcome.Failure, $"Get \"{_target.Url}\": write tcp {Remote}: write: {GoErrno.Text(-n)}");
             }
             return null;
         }
@@ -545,14 +530,14 @@ public sealed partial class HttpProber : IDisposable
                 }
             }
             int fd = _fd;
-            if (waitFirst && Libc.Wait(fd, PollIn, RemainingMs()) == 0) { failure = IoFailure.Timeout; return 0; }
+            if (waitFirst && RawSocket.Wait(fd, PollIn, RemainingMs()) == 0) { failure = IoFailure.Timeout; return 0; }
             while (true)
             {
-                int n = Libc.Recv(fd, into);
+                int n = RawSocket.Recv(fd, into);
                 if (n >= 0) return n;
                 if (n == -EAgain)
                 {
-                    if (Libc.Wait(fd, PollIn, RemainingMs()) == 0) { failure = IoFailure.Timeout; return 0; }
+                    if (RawSocket.Wait(fd, PollIn, RemainingMs()) == 0) { failure = IoFailure.Timeout; return 0; }
                     continue;
                 }
                 failure = IoFailure.Errno;
@@ -573,7 +558,7 @@ public sealed partial class HttpProber : IDisposable
     }
 
     /// <summary>The socket descriptor as a Stream for SslStream: recv/send with poll(2) bounded by the probe's deadline.</summary>
-    private sealed class FdStream(nint fd, long deadline) : Stream
+    private sealed class FdStream(int fd, long deadline) : Stream
     {
         public bool TimedOut { get; private set; }
 
@@ -592,9 +577,9 @@ public sealed partial class HttpProber : IDisposable
         {
             while (true)
             {
-                int n = Libc.Recv(fd, buffer);
+                int n = RawSocket.Recv(fd, buffer);
                 if (n >= 0) return n;
-                if (n != -EAgain) throw new IOException($"read: {ErrnoText(-n)}");
+                if (n != -EAgain) throw new IOException($"read: {GoErrno.Text(-n)}");
                 WaitOrThrow(PollIn);
             }
         }
@@ -603,9 +588,9 @@ public sealed partial class HttpProber : IDisposable
         {
             while (!buffer.IsEmpty)
             {
-                int n = Libc.Send(fd, buffer);
+                int n = RawSocket.Send(fd, buffer);
                 if (n >= 0) { buffer = buffer[n..]; continue; }
-                if (n != -EAgain) throw new IOException($"write: {ErrnoText(-n)}");
+                if (n != -EAgain) throw new IOException($"write: {GoErrno.Text(-n)}");
                 WaitOrThrow(PollOut);
             }
         }
@@ -632,7 +617,7 @@ public sealed partial class HttpProber : IDisposable
         {
             long ticks = deadline - Stopwatch.GetTimestamp();
             int ms = ticks <= 0 ? 0 : (int)Math.Min(int.MaxValue, (ticks * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency);
-            if (Libc.Wait(fd, events, ms) == 0)
+            if (RawSocket.Wait(fd, events, ms) == 0)
             {
                 TimedOut = true;
                 throw new TimeoutException();
@@ -640,127 +625,6 @@ public sealed partial class HttpProber : IDisposable
         }
     }
 
-    private const int SolSocket = 1, SoError = 4, SoLinger = 13, EInProgress = 115, EAgain = 11;
-    private const short PollIn = 0x001, PollOut = 0x004, PollErr = 0x008, PollHup = 0x010;
-
-    private static unsafe partial class Libc
-    {
-        [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
-        private static partial int connect(nint fd, byte* addr, int addrLength);
-
-        [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
-        private static partial nint recv(nint fd, byte* buffer, nuint length, int flags);
-
-        [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
-        private static partial nint send(nint fd, byte* buffer, nuint length, int flags);
-
-        [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-        private static partial int fcntl(nint fd, int command, int argument);
-
-        [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
-        private static partial int setsockopt(nint fd, int level, int name, void* value, uint length);
-
-        [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
-        private static partial int getsockopt(nint fd, int level, int name, void* value, uint* length);
-
-        private const int FSetFl = 4, ONonBlock = 0x800, MsgNoSignal = 0x4000, EIntr = 4;
-
-        /// <summary>O_NONBLOCK with one fcntl: a socket's other status flags (O_APPEND, O_ASYNC, …) are not used here.</summary>
-        public static void SetNonBlocking(nint fd) => fcntl(fd, FSetFl, ONonBlock);
-
-        [StructLayout(LayoutKind.Sequential)]
-        private struct Linger
-        {
-            public int OnOff;
-            public int Seconds;
-        }
-
-        /// <summary>SO_LINGER {on, 0 s}: close(2) sends RST and the socket skips TIME_WAIT. Its result is not checked:
-        /// on a TCP socket it cannot fail, and a descriptor that is not one fails the connect next, which reports it.</summary>
-        public static void SetLingerReset(nint fd)
-        {
-            var linger = new Linger { OnOff = 1, Seconds = 0 };
-            setsockopt(fd, SolSocket, SoLinger, &linger, (uint)sizeof(Linger));
-        }
-
-        /// <summary>The pending error of a socket (SO_ERROR), or the errno of getsockopt itself.</summary>
-        public static int SocketError(nint fd)
-        {
-            int error = 0;
-            uint length = sizeof(int);
-            return getsockopt(fd, SolSocket, SoError, &error, &length) < 0 ? Marshal.GetLastPInvokeError() : error;
-        }
-
-        /// <summary>recv(2): bytes read (0 = end of stream) or -errno; EINTR retried.</summary>
-        public static int Recv(nint fd, Span<byte> into)
-        {
-            fixed (byte* p = into)
-            {
-                while (true)
-                {
-                    nint n = recv(fd, p, (nuint)into.Length, 0);
-                    if (n >= 0) return (int)n;
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno != EIntr) return -errno;
-                }
-            }
-        }
-
-        /// <summary>send(2) without SIGPIPE: bytes written or -errno; EINTR retried.</summary>
-        public static int Send(nint fd, ReadOnlySpan<byte> data)
-        {
-            fixed (byte* p = data)
-            {
-                while (true)
-                {
-                    nint n = send(fd, p, (nuint)data.Length, MsgNoSignal);
-                    if (n >= 0) return (int)n;
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno != EIntr) return -errno;
-                }
-            }
-        }
-
-        [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-        private static partial int poll(PollFd* fds, nuint count, int timeoutMs);
-
-        [StructLayout(LayoutKind.Sequential)]
-        private struct PollFd
-        {
-            public int Fd;
-            public short Events;
-            public short Revents;
-        }
-
-        /// <summary>connect(2) on a non-blocking socket: 0, or the errno (EINPROGRESS while it completes).</summary>
-        public static int ConnectNonBlocking(nint fd, ReadOnlySpan<byte> sockaddr)
-        {
-            fixed (byte* p = sockaddr)
-            {
-                while (true)
-                {
-                    if (connect(fd, p, sockaddr.Length) == 0) return 0;
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno != 4) return errno; // EINTR: retry
-                }
-            }
-        }
-
-        /// <summary>poll(2) one descriptor: its revents when ready or in error (never 0), 0 when the time ran out.</summary>
-        public static int Wait(nint fd, short events, int timeoutMs)
-        {
-            if (timeoutMs <= 0) return 0;
-            PollFd pfd = new() { Fd = (int)fd, Events = events };
-            long deadline = Environment.TickCount64 + timeoutMs;
-            while (true)
-            {
-                int r = poll(&pfd, 1, timeoutMs);
-                if (r > 0) return pfd.Revents == 0 ? events : pfd.Revents;
-                if (r == 0) return 0;
-                if (Marshal.GetLastPInvokeError() != 4) return events; // let the socket call report the error
-                timeoutMs = (int)(deadline - Environment.TickCount64);
-                if (timeoutMs <= 0) return 0;
-            }
-        }
-    }
+    private const int EInProgress = 115, EAgain = 11;
+    private const short PollIn = RawSocket.PollIn, PollOut = RawSocket.PollOut, PollErr = RawSocket.PollErr, PollHup = RawSocket.PollHup;
 }
