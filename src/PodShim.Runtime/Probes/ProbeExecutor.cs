@@ -25,24 +25,33 @@ public sealed class ProbeExecutor : IDisposable
     }
 
     private readonly ConcurrentQueue<Action> _queue = new();
-    private readonly CpuGroup[] _groups;
-    private readonly int _threads;
+    // Made, and the threads started, with the first probe: most pods have none, and a pod's start should pay
+    // neither for the threads nor for choosing their CPUs.
+    private readonly Lazy<CpuGroup[]> _groups;
     private volatile bool _stopped;
-    private int _started;
 
     public ProbeExecutor(int threads)
-        : this(threads, ProbeCpus.Spread)
+        : this(threads, null)
     {
     }
 
-    /// <param name="cpus">The CPUs to spread the threads over; none: the threads are not pinned.</param>
-    internal ProbeExecutor(int threads, int[] cpus)
+    /// <param name="cpus">The CPUs to spread the threads over (none: the threads are not pinned); null: <see cref="ProbeCpus"/>.</param>
+    internal ProbeExecutor(int threads, int[]? cpus)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        _threads = threads;
-        _groups = cpus.Length == 0 ? [new CpuGroup(-1)] : Array.ConvertAll(cpus, cpu => new CpuGroup(cpu));
+        _groups = new Lazy<CpuGroup[]>(() => StartThreads(threads, cpus ?? ProbeCpus.Spread));
+    }
+
+    private CpuGroup[] StartThreads(int threads, int[] cpus)
+    {
+        CpuGroup[] groups = cpus.Length == 0 ? [new CpuGroup(-1)] : Array.ConvertAll(cpus, cpu => new CpuGroup(cpu));
         for (int i = 0; i < threads; i++)
-            _groups[i % _groups.Length].Threads++;
+        {
+            CpuGroup group = groups[i % groups.Length];
+            group.Threads++;
+            new Thread(() => Loop(group)) { IsBackground = true, Name = $"probe-{i}" }.Start();
+        }
+        return groups;
     }
 
     public void Execute(Action work) => Dispatch(work);
@@ -55,15 +64,9 @@ public sealed class ProbeExecutor : IDisposable
     /// the work from the queue is the kernel's timing.</summary>
     internal int Dispatch(Action work)
     {
-        // The threads start with the first probe: most pods have none, and a pod's start should not pay for them.
-        if (Volatile.Read(ref _started) == 0 && Interlocked.Exchange(ref _started, 1) == 0)
-            for (int i = 0; i < _threads; i++)
-            {
-                CpuGroup group = _groups[i % _groups.Length];
-                new Thread(() => Loop(group)) { IsBackground = true, Name = $"probe-{i}" }.Start();
-            }
+        CpuGroup[] groups = _groups.Value;
         _queue.Enqueue(work);
-        CpuGroup? here = _groups.Length > 1 ? GroupOf(CpuAffinity.CurrentCpu()) : null;
+        CpuGroup? here = groups.Length > 1 ? GroupOf(CpuAffinity.CurrentCpu()) : null;
         if (here is not null && TryWake(here))
             return here.Cpu;
         // Every thread is busy when none is woken: the first to finish takes the work.
@@ -72,18 +75,18 @@ public sealed class ProbeExecutor : IDisposable
 
     private int WakeAny()
     {
-        foreach (CpuGroup group in _groups)
+        foreach (CpuGroup group in _groups.Value)
             if (TryWake(group))
                 return group.Cpu;
         return NoThreadWoken;
     }
 
     /// <summary>Threads pinned to <paramref name="cpu"/> (-1: unpinned) that wait for work (for tests).</summary>
-    internal int IdleThreads(int cpu) => GroupOf(cpu) is { } group ? Volatile.Read(ref group.Idle) : 0;
+    internal int IdleThreads(int cpu) => _groups.IsValueCreated && GroupOf(cpu) is { } group ? Volatile.Read(ref group.Idle) : 0;
 
     private CpuGroup? GroupOf(int cpu)
     {
-        foreach (CpuGroup group in _groups)
+        foreach (CpuGroup group in _groups.Value)
             if (group.Cpu == cpu)
                 return group;
         return null;
@@ -140,7 +143,8 @@ public sealed class ProbeExecutor : IDisposable
     public void Dispose()
     {
         _stopped = true;
-        foreach (CpuGroup group in _groups)
-            group.Wake.Release(group.Threads);
+        if (_groups.IsValueCreated)
+            foreach (CpuGroup group in _groups.Value)
+                group.Wake.Release(group.Threads);
     }
 }
