@@ -6,29 +6,6 @@ namespace PodShim.UnitTests.Interop;
 
 public sealed class CpuAffinityTests
 {
-    /// <summary>Runs <paramref name="body"/> on a thread of its own, so no pin outlives the test.</summary>
-    private static T OnOwnThread<T>(Func<T> body)
-    {
-        T result = default!;
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                result = body();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        if (failure is not null)
-            throw new Xunit.Sdk.XunitException($"on the test's thread: {failure}");
-        return result;
-    }
-
     [Fact]
     public void The_calling_thread_may_run_on_the_cpu_it_runs_on()
     {
@@ -43,7 +20,7 @@ public sealed class CpuAffinityTests
     {
         int[] allowed = CpuAffinity.OfCurrentThread();
         int last = allowed[^1];
-        (int[] mask, int[] cpusSeen) = OnOwnThread(() =>
+        (int[] mask, int[] cpusSeen) = OwnThread.Run(() =>
         {
             CpuAffinity.PinCurrentThread(last);
             var seen = new HashSet<int>();
@@ -65,7 +42,7 @@ public sealed class CpuAffinityTests
         Assert.Throws<ArgumentOutOfRangeException>(() => CpuAffinity.PinCurrentThread(-1));
         Assert.Throws<ArgumentOutOfRangeException>(() => CpuAffinity.PinCurrentThread(8192));
         // A CPU this machine lacks: the kernel refuses an empty set.
-        var e = OnOwnThread(() => Record.Exception(() => CpuAffinity.PinCurrentThread(1023)));
+        var e = OwnThread.Run(() => Record.Exception(() => CpuAffinity.PinCurrentThread(1023)));
         var native = Assert.IsType<NativeException>(e);
         Assert.Equal("sched_setaffinity(cpu 1023): EINVAL", native.Message);
     }

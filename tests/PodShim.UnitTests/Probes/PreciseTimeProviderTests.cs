@@ -13,6 +13,31 @@ public sealed class PreciseTimeProviderTests
 {
     public static TheoryData<string> Waiters => new() { "one waiter", "a waiter per probe cpu" };
 
+    /// <summary>A one-shot timer whose callback notes when it ran, on a stopwatch started with it, and signals.</summary>
+    private sealed class RecordingTimer : IDisposable
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private long _firedAtTicks;
+
+        public RecordingTimer(PreciseTimeProvider provider, TimeSpan due) =>
+            Timer = provider.CreateTimer(_ =>
+            {
+                Volatile.Write(ref _firedAtTicks, _clock.Elapsed.Ticks);
+                Fired.Set();
+            }, null, due, Timeout.InfiniteTimeSpan);
+
+        public ITimer Timer { get; }
+        public ManualResetEventSlim Fired { get; } = new();
+        public TimeSpan Now => _clock.Elapsed;
+        public TimeSpan FiredAt => TimeSpan.FromTicks(Volatile.Read(ref _firedAtTicks));
+
+        public void Dispose()
+        {
+            Timer.Dispose();
+            Fired.Dispose();
+        }
+    }
+
     private static PreciseTimeProvider Provider(string waiters) =>
         waiters == "one waiter" ? new PreciseTimeProvider([]) : PreciseTimeProvider.Instance;
 
@@ -40,46 +65,32 @@ public sealed class PreciseTimeProviderTests
     [MemberData(nameof(Waiters))]
     public void A_timer_created_disarmed_fires_only_after_Change_and_not_before_its_due_time(string waiters)
     {
-        using var fired = new ManualResetEventSlim();
-        var clock = Stopwatch.StartNew();
-        TimeSpan firedAt = TimeSpan.Zero;
-        using ITimer timer = Provider(waiters).CreateTimer(_ =>
-        {
-            firedAt = clock.Elapsed;
-            fired.Set();
-        }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        using var timer = new RecordingTimer(Provider(waiters), Timeout.InfiniteTimeSpan);
 
-        Assert.False(fired.Wait(TimeSpan.FromMilliseconds(100)));
-        TimeSpan armedAt = clock.Elapsed;
-        Assert.True(timer.Change(TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan));
-        Assert.True(fired.Wait(TimeSpan.FromSeconds(10)));
+        Assert.False(timer.Fired.Wait(TimeSpan.FromMilliseconds(100)));
+        TimeSpan armedAt = timer.Now;
+        Assert.True(timer.Timer.Change(TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan));
+        Assert.True(timer.Fired.Wait(TimeSpan.FromSeconds(10)));
         // A timerfd never expires early.
-        Assert.True(firedAt - armedAt >= TimeSpan.FromMilliseconds(50), $"fired {(firedAt - armedAt).TotalMilliseconds} ms after arming");
+        Assert.True(timer.FiredAt - armedAt >= TimeSpan.FromMilliseconds(50), $"fired {(timer.FiredAt - armedAt).TotalMilliseconds} ms after arming");
     }
 
     [Theory]
     [MemberData(nameof(Waiters))]
     public void Moving_the_due_time_earlier_wakes_the_waiters_and_moving_it_later_holds_them_back(string waiters)
     {
-        using var fired = new ManualResetEventSlim();
-        var clock = Stopwatch.StartNew();
-        TimeSpan firedAt = TimeSpan.Zero;
-        using ITimer timer = Provider(waiters).CreateTimer(_ =>
-        {
-            firedAt = clock.Elapsed;
-            fired.Set();
-        }, null, TimeSpan.FromHours(1), Timeout.InfiniteTimeSpan);
+        using var timer = new RecordingTimer(Provider(waiters), TimeSpan.FromHours(1));
 
         // Armed for an hour, now due in 50 ms: the waiters must re-arm, not sleep on.
-        Assert.True(timer.Change(TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan));
-        Assert.True(fired.Wait(TimeSpan.FromSeconds(10)), "the earlier due time was missed");
-        fired.Reset();
+        Assert.True(timer.Timer.Change(TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan));
+        Assert.True(timer.Fired.Wait(TimeSpan.FromSeconds(10)), "the earlier due time was missed");
+        timer.Fired.Reset();
 
-        TimeSpan armedAt = clock.Elapsed;
-        Assert.True(timer.Change(TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan));
-        Assert.True(timer.Change(TimeSpan.FromMilliseconds(1000), Timeout.InfiniteTimeSpan));
-        Assert.True(fired.Wait(TimeSpan.FromSeconds(10)));
-        Assert.True(firedAt - armedAt >= TimeSpan.FromMilliseconds(1000), $"fired {(firedAt - armedAt).TotalMilliseconds} ms after arming for 1000 ms");
+        TimeSpan armedAt = timer.Now;
+        Assert.True(timer.Timer.Change(TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan));
+        Assert.True(timer.Timer.Change(TimeSpan.FromMilliseconds(1000), Timeout.InfiniteTimeSpan));
+        Assert.True(timer.Fired.Wait(TimeSpan.FromSeconds(10)));
+        Assert.True(timer.FiredAt - armedAt >= TimeSpan.FromMilliseconds(1000), $"fired {(timer.FiredAt - armedAt).TotalMilliseconds} ms after arming for 1000 ms");
     }
 
     [Theory]

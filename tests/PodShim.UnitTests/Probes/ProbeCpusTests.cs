@@ -1,5 +1,6 @@
 using PodShim.Interop;
 using PodShim.Runtime.Probes;
+using PodShim.UnitTests.Fakes;
 using Xunit;
 
 namespace PodShim.UnitTests.Probes;
@@ -68,26 +69,14 @@ public sealed class ProbeCpusTests
     public void A_cpu_the_thread_may_not_use_leaves_it_unpinned_instead_of_failing()
     {
         int[] before = CpuAffinity.OfCurrentThread();
-        int[]? after = null, pinned = null;
-        Exception? failure = null;
-        var thread = new Thread(() =>
+        (int[] after, int[] pinned) = OwnThread.Run(() =>
         {
-            try
-            {
-                ProbeCpus.TryPin(1023); // no such CPU here: sched_setaffinity fails with EINVAL
-                after = CpuAffinity.OfCurrentThread();
-                ProbeCpus.TryPin(before[^1]);
-                pinned = CpuAffinity.OfCurrentThread();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
+            ProbeCpus.TryPin(1023); // no such CPU here: sched_setaffinity fails with EINVAL
+            int[] unpinned = CpuAffinity.OfCurrentThread();
+            ProbeCpus.TryPin(before[^1]);
+            return (unpinned, CpuAffinity.OfCurrentThread());
         });
-        thread.Start();
-        thread.Join();
-        Assert.Null(failure);
-        Assert.Equal(before, after!);
-        Assert.Equal([before[^1]], pinned!);
+        Assert.Equal(before, after);
+        Assert.Equal([before[^1]], pinned);
     }
 }

@@ -23,28 +23,6 @@ public sealed class ProbeExecutorTests
         }
     }
 
-    /// <summary>Runs <paramref name="body"/> on a thread of its own (so that its pin ends with it) and
-    /// rethrows what it threw.</summary>
-    private static void OnOwnThread(Action body)
-    {
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                body();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        if (failure is not null)
-            throw new Xunit.Sdk.XunitException($"on the test's own thread: {failure}");
-    }
-
     private static void EveryItemRunsOnce(int[] cpus)
     {
         const int Producers = 8, PerProducer = 2000;
@@ -113,7 +91,7 @@ public sealed class ProbeExecutorTests
         {
             var woken = new List<int>();
             var ranPinned = new List<int[]>();
-            OnOwnThread(() =>
+            OwnThread.Run(() =>
             {
                 CpuAffinity.PinCurrentThread(callerCpu);
                 for (int i = 0; i < 20; i++)
@@ -143,7 +121,7 @@ public sealed class ProbeExecutorTests
         using var executor = new ProbeExecutor(2, cpus); // one thread on each
         var release = new ManualResetEventSlim();
         var woken = new List<int>();
-        OnOwnThread(() =>
+        OwnThread.Run(() =>
         {
             CpuAffinity.PinCurrentThread(cpus[0]);
             executor.Dispatch(() => { }); // starts the threads
