@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using PodShim.Runtime.Lifecycle;
-using PodShim.Runtime.Status;
-
 using PodShim.Runtime.State;
+using PodShim.Runtime.Status;
 
 namespace PodShim.Runtime.Recovery;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using PodShim.Manifest;
-
 using PodShim.Runtime.State;
 
 namespace PodShim.Runtime.Services;

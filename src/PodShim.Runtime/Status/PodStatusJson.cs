@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-
 using PodShim.Runtime.State;
 
 namespace PodShim.Runtime.Status;

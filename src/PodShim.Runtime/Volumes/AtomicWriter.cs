@@ -1,5 +1,4 @@
 using System.Globalization;
-
 using PodShim.Runtime.State;
 
 namespace PodShim.Runtime.Volumes;
