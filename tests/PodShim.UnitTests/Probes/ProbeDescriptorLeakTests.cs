@@ -149,6 +149,15 @@ public class ProbeDescriptorLeakTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>One probe with the expected result, then <paramref name="n"/> more that leave no descriptor behind,
+    /// and every socket the factory made closed by the prober.</summary>
+    private void AssertProbesLeaveNothing(string path, Func<ProbeResult> probe, ProbeResult expected, int n, RecordingFactory factory)
+    {
+        Assert.Equal(expected, probe());
+        AssertNoSocketLeft(path, () => ProbeTimes(n, probe, expected));
+        factory.AssertEachClosed(n + 1);
+    }
+
     private static void ProbeTimes(int n, Func<ProbeResult> probe, ProbeResult expected)
     {
         for (int i = 0; i < n; i++)
@@ -175,9 +184,7 @@ public class ProbeDescriptorLeakTests(ITestOutputHelper output)
         var factory = new RecordingFactory();
         var prober = new TcpProber("127.0.0.1", Port(closed), factory.Open);
         var refused = new ProbeResult(ProbeOutcome.Failure, $"dial tcp 127.0.0.1:{Port(closed)}: connect: connection refused");
-        Assert.Equal(refused, prober.Probe(Long));
-        AssertNoSocketLeft("tcp refused", () => ProbeTimes(N, () => prober.Probe(Long), refused));
-        factory.AssertEachClosed(N + 1);
+        AssertProbesLeaveNothing("tcp refused", () => prober.Probe(Long), refused, N, factory);
     }
 
     [Fact]
@@ -187,9 +194,7 @@ public class ProbeDescriptorLeakTests(ITestOutputHelper output)
         var factory = new RecordingFactory();
         var prober = new TcpProber("127.0.0.1", blackhole.Port, factory.Open);
         var timedOut = new ProbeResult(ProbeOutcome.Failure, $"dial tcp 127.0.0.1:{blackhole.Port}: i/o timeout");
-        Assert.Equal(timedOut, prober.Probe(Short));
-        AssertNoSocketLeft("tcp timeout", () => ProbeTimes(SlowN, () => prober.Probe(Short), timedOut));
-        factory.AssertEachClosed(SlowN + 1);
+        AssertProbesLeaveNothing("tcp timeout", () => prober.Probe(Short), timedOut, SlowN, factory);
     }
 
     [Fact]
@@ -213,9 +218,7 @@ public class ProbeDescriptorLeakTests(ITestOutputHelper output)
             maxConnections: N + 1, lifetimeMs: 120_000);
         var factory = new RecordingFactory();
         using HttpProber prober = NewHttpProber(server.Port, factory.Open);
-        Assert.Equal(new ProbeResult(ProbeOutcome.Success), prober.Probe(Long));
-        AssertNoSocketLeft("http success", () => ProbeTimes(N, () => prober.Probe(Long), new ProbeResult(ProbeOutcome.Success)));
-        factory.AssertEachClosed(N + 1);
+        AssertProbesLeaveNothing("http success", () => prober.Probe(Long), new ProbeResult(ProbeOutcome.Success), N, factory);
     }
 
     [Fact]
@@ -226,9 +229,7 @@ public class ProbeDescriptorLeakTests(ITestOutputHelper output)
         using HttpProber prober = NewHttpProber(Port(closed), factory.Open);
         var refused = new ProbeResult(ProbeOutcome.Failure,
             $"Get \"http://127.0.0.1:{Port(closed)}/\": dial tcp 127.0.0.1:{Port(closed)}: connect: connection refused");
-        Assert.Equal(refused, prober.Probe(Long));
-        AssertNoSocketLeft("http refused", () => ProbeTimes(N, () => prober.Probe(Long), refused));
-        factory.AssertEachClosed(N + 1);
+        AssertProbesLeaveNothing("http refused", () => prober.Probe(Long), refused, N, factory);
     }
 
     [Fact]
@@ -240,9 +241,7 @@ public class ProbeDescriptorLeakTests(ITestOutputHelper output)
         using HttpProber prober = NewHttpProber(Port(listener), factory.Open);
         var timedOut = new ProbeResult(ProbeOutcome.Failure,
             $"Get \"http://127.0.0.1:{Port(listener)}/\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)");
-        Assert.Equal(timedOut, prober.Probe(Short));
-        AssertNoSocketLeft("http timeout", () => ProbeTimes(SlowN, () => prober.Probe(Short), timedOut));
-        factory.AssertEachClosed(SlowN + 1);
+        AssertProbesLeaveNothing("http timeout", () => prober.Probe(Short), timedOut, SlowN, factory);
     }
 
     [Fact]
